@@ -1,0 +1,1 @@
+"""The `bizflow` sub-commands, one module per area; each exposes `commands`."""
