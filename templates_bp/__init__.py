@@ -1,4 +1,4 @@
-"""Built-in business-process templates shipped with Bizflow, one bizflow.template/1 JSON file each."""
+"""Built-in business-process templates, one bizflow.template/1 JSON file each."""
 
 import json
 from importlib import resources
@@ -6,7 +6,7 @@ from typing import Any
 
 
 def list_builtin_templates() -> list[dict[str, Any]]:
-    """Every built-in template as `{"key": file stem, "template": bizflow.template/1 dict}`, by key."""
+    """Every built-in template as `{"key": file stem, "template": dict}`, sorted by key."""
     templates = []
     for entry in sorted(resources.files(__name__).iterdir(), key=lambda item: item.name):
         if not entry.name.endswith(".json"):
