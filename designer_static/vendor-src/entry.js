@@ -1,0 +1,25 @@
+// The parts of diagram-js (and its minimap) the designer uses, re-exported as one ES module.
+export { default as Diagram } from 'diagram-js/lib/Diagram.js';
+export { default as BaseRenderer } from 'diagram-js/lib/draw/BaseRenderer.js';
+export { default as BaseLayouter } from 'diagram-js/lib/layout/BaseLayouter.js';
+export { default as RuleProvider } from 'diagram-js/lib/features/rules/RuleProvider.js';
+export { default as CommandInterceptor } from 'diagram-js/lib/command/CommandInterceptor.js';
+export { default as ModelingModule } from 'diagram-js/lib/features/modeling/index.js';
+export { default as MoveModule } from 'diagram-js/lib/features/move/index.js';
+export { default as ConnectModule } from 'diagram-js/lib/features/connect/index.js';
+export { default as CreateModule } from 'diagram-js/lib/features/create/index.js';
+export { default as SelectionModule } from 'diagram-js/lib/features/selection/index.js';
+export { default as RulesModule } from 'diagram-js/lib/features/rules/index.js';
+export { default as KeyboardModule } from 'diagram-js/lib/features/keyboard/index.js';
+export { default as EditorActionsModule } from 'diagram-js/lib/features/editor-actions/index.js';
+export { default as CopyPasteModule } from 'diagram-js/lib/features/copy-paste/index.js';
+export { default as GridSnappingModule } from 'diagram-js/lib/features/grid-snapping/index.js';
+export { default as LassoToolModule } from 'diagram-js/lib/features/lasso-tool/index.js';
+export { default as OutlineModule } from 'diagram-js/lib/features/outline/index.js';
+export { default as AutoScrollModule } from 'diagram-js/lib/features/auto-scroll/index.js';
+export { default as ConnectionPreviewModule } from 'diagram-js/lib/features/connection-preview/index.js';
+export { default as ZoomScrollModule } from 'diagram-js/lib/navigation/zoomscroll/index.js';
+export { default as MoveCanvasModule } from 'diagram-js/lib/navigation/movecanvas/index.js';
+export { default as KeyboardMoveModule } from 'diagram-js/lib/navigation/keyboard-move/index.js';
+export { default as KeyboardMoveSelectionModule } from 'diagram-js/lib/features/keyboard-move-selection/index.js';
+export { default as MinimapModule } from 'diagram-js-minimap';
