@@ -2,7 +2,7 @@
 
 from flask.cli import FlaskGroup
 
-from app.commands import server, template_files, transfer
+from app.commands import durable, server, template_files, transfer
 
 
 def _create_app():
@@ -18,7 +18,7 @@ cli = FlaskGroup(
     add_version_option=False,
     help="Bizflow: CRM business processes, robots and triggers.",
 )
-for module in (template_files, server, transfer):
+for module in (template_files, server, transfer, durable):
     for command in module.commands:
         cli.add_command(command)
 
