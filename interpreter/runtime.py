@@ -1,0 +1,417 @@
+"""Runs a compiled template over a plain-JSON state: tokens, waits, parallel/join, loops, budget."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from interpreter.blocks.definition import End, Fork, Join, Wait
+from interpreter.errors import BlockError
+from interpreter.fields import FieldValueError
+
+STATE_FORMAT = 1
+DEFAULT_STEP_BUDGET = 10_000
+
+
+class Context:
+    """What the host knows about one run step: the document, the instance, the clock, the users."""
+
+    __slots__ = ("document_type", "document", "parameters", "instance_id", "started_by",
+                 "started_at", "changed_fields", "directory", "now", "custom_fields", "step_budget")
+
+    def __init__(self, document: Mapping[str, Any] | None = None, *,
+                 document_type: str | None = None,
+                 parameters: Mapping[str, Any] | None = None,
+                 instance_id: Any = None, started_by: Any = None,
+                 started_at: datetime | str | None = None,
+                 changed_fields: Iterable[str] = (), directory: Any = None,
+                 now: datetime | None = None, custom_fields: Iterable[Any] = (),
+                 step_budget: int = DEFAULT_STEP_BUDGET):
+        self.document_type = document_type
+        self.document = document if document is not None else {}
+        self.parameters = parameters if parameters is not None else {}
+        self.instance_id = instance_id
+        self.started_by = started_by
+        self.now = now if now is not None else datetime.now(UTC)
+        self.started_at = started_at if started_at is not None else self.now
+        self.changed_fields = frozenset(changed_fields)
+        self.directory = directory
+        self.custom_fields = tuple(custom_fields)
+        self.step_budget = step_budget
+
+
+@dataclass
+class Step:
+    """The outcome of one run step (see docs/ARCHITECTURE.md, interpreter runtime contract)."""
+
+    status: str
+    state: dict[str, Any]
+    changes: dict[str, Any] = field(default_factory=dict)
+    effects: list[dict[str, Any]] = field(default_factory=list)
+    waits: list[dict[str, Any]] = field(default_factory=list)
+    log: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, Any] | None = None
+    variables: dict[str, Any] = field(default_factory=dict)
+    document: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The step as plain JSON."""
+        return {"status": self.status, "state": self.state, "changes": self.changes,
+                "effects": self.effects, "waits": self.waits, "log": self.log,
+                "error": self.error, "variables": self.variables, "document": self.document}
+
+
+class StateError(ValueError):
+    """A stored state or a resume event that does not fit the template."""
+
+
+class _BudgetExhausted(Exception):
+    pass
+
+
+class Run:
+    """The mutable working set of one run step; blocks read and write it through these slots."""
+
+    __slots__ = ("tpl", "ctx", "document", "changes", "effects", "variables", "outputs", "loops",
+                 "tokens", "seq", "scope", "at", "msg", "log", "budget", "node", "status")
+
+    def __init__(self, tpl: Any, ctx: Context, state: dict[str, Any]):
+        self.tpl = tpl
+        self.ctx = ctx
+        self.document = dict(ctx.document)
+        self.changes: dict[str, Any] = {}
+        self.effects: list[dict[str, Any]] = []
+        self.variables: dict[str, Any] = state["variables"]
+        self.outputs: dict[str, dict[str, Any]] = state["outputs"]
+        self.loops: dict[str, int] = state["loops"]
+        self.tokens: list[dict[str, Any]] = state["tokens"]
+        self.seq: int = state["seq"]
+        self.at = ctx.now.isoformat()
+        self.msg = ""
+        self.log: list[dict[str, Any]] = []
+        self.budget = ctx.step_budget
+        self.node: Any = None
+        self.status = "running"
+        self.scope = RunScope(self)
+
+    def next_seq(self) -> int:
+        """A number unique within the instance (token ids, fork ids, message ids)."""
+        self.seq += 1
+        return self.seq
+
+    def set_field(self, code: str, value: Any) -> None:
+        """Change one document field; only real changes are reported in `changes`."""
+        if self.document.get(code, None) != value or code in self.changes:
+            self.changes[code] = value
+        self.document[code] = value
+
+    def set_outputs(self, node_id: str, values: dict[str, Any]) -> None:
+        """Publish a block's results for {=Block:NODE:OUTPUT}."""
+        self.outputs[node_id] = values
+
+    def state(self) -> dict[str, Any]:
+        """The plain-JSON state after this step."""
+        return {"format": STATE_FORMAT, "status": self.status, "seq": self.seq,
+                "tokens": self.tokens, "variables": self.variables, "outputs": self.outputs,
+                "loops": self.loops}
+
+
+class RunScope:
+    """The expressions' view of a run (the `Scope` protocol of interpreter.expressions)."""
+
+    __slots__ = ("document", "variable", "parameter", "user", "changed_fields", "_outputs", "_ctx")
+
+    def __init__(self, run: Run):
+        ctx = run.ctx
+        self.document = run.document.get
+        self.variable = run.variables.get
+        self.parameter = ctx.parameters.get
+        self.changed_fields = ctx.changed_fields
+        self.user = ctx.directory.user if ctx.directory is not None else _no_directory
+        self._outputs = run.outputs
+        self._ctx = ctx
+
+    def block_output(self, node: str, output: str) -> Any:
+        """A result of an earlier block; KeyError when that block has not produced it."""
+        return self._outputs[node][output]
+
+    def instance(self, key: str) -> Any:
+        """{=Instance:ID}, {=Instance:STARTED_BY}, {=Instance:STARTED_AT}."""
+        ctx = self._ctx
+        if key == "ID":
+            return ctx.instance_id
+        if key == "STARTED_BY":
+            return ctx.started_by
+        if key == "STARTED_AT":
+            started = ctx.started_at
+            return started.isoformat() if isinstance(started, datetime) else started
+        raise KeyError(key)
+
+    def now(self) -> datetime:
+        """The step's clock."""
+        return self._ctx.now
+
+
+def _no_directory(user_id: Any) -> None:
+    return None
+
+
+def initial_state(tpl: Any) -> dict[str, Any]:
+    """A fresh state: one token on the start block, variables at their defaults."""
+    return {"format": STATE_FORMAT, "status": "running", "seq": 1,
+            "tokens": [{"id": 1, "node": tpl.start.id, "forks": [], "wait": None, "join": None}],
+            "variables": dict(tpl.variable_defaults), "outputs": {}, "loops": {}}
+
+
+def start(tpl: Any, ctx: Context) -> Step:
+    """Run a new instance from its start block until it ends or every token waits."""
+    run = Run(tpl, ctx, initial_state(tpl))
+    token = run.tokens[0]
+    try:
+        _drive(run, [(token, tpl.start)])
+    except Exception as exc:  # noqa: BLE001 - every block failure becomes a failed step
+        return _failed(run, initial_state(tpl), exc)
+    return _finish(run)
+
+
+def resume(tpl: Any, state: Mapping[str, Any], ctx: Context,
+           event: Mapping[str, Any] | None = None) -> Step:
+    """Continue a stored state: answer one token's wait with `event`, then run every ready token.
+
+    `event` is `{"token": id, "data": {...}}`; without it, tokens that do not wait (a state saved
+    by a failed step) simply run again, which is how a failed instance is retried.
+    """
+    before = _checked_state(tpl, state)
+    working = copy.deepcopy(before)
+    run = Run(tpl, ctx, working)
+    try:
+        queue = []
+        answered = None
+        if event is not None:
+            answered = _answer(run, event)
+        for token in run.tokens:
+            if token is answered or token["wait"] is not None or token["join"] is not None:
+                continue
+            queue.append((token, tpl.nodes_by_id[token["node"]]))
+        queue.reverse()
+        if answered is not None:
+            queue.append(answered_item(run, answered, event))
+        _drive(run, queue)
+    except StateError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every block failure becomes a failed step
+        return _failed(run, copy.deepcopy(before), exc)
+    return _finish(run)
+
+
+def answered_item(run: Run, token: dict[str, Any], event: Mapping[str, Any]) -> tuple:
+    """The queue item that continues a token from the block that just got its answer."""
+    node = run.tpl.nodes_by_id[token["node"]]
+    data = event.get("data") or {}
+    if not isinstance(data, Mapping):
+        raise StateError("event data must be an object")
+    return (token, node, data)
+
+
+def _answer(run: Run, event: Mapping[str, Any]) -> dict[str, Any]:
+    token_id = event.get("token") if isinstance(event, Mapping) else None
+    for token in run.tokens:
+        if token["id"] == token_id:
+            if token["wait"] is None:
+                raise StateError(f"token {token_id} is not waiting")
+            return token
+    raise StateError(f"no waiting token {token_id!r} in this state")
+
+
+def _checked_state(tpl: Any, state: Any) -> dict[str, Any]:
+    if not isinstance(state, Mapping) or state.get("format") != STATE_FORMAT:
+        raise StateError("not a bizflow interpreter state (format 1)")
+    for key, kind in (("tokens", list), ("variables", dict), ("outputs", dict), ("loops", dict)):
+        if not isinstance(state.get(key), kind):
+            raise StateError(f"state: {key} must be a {kind.__name__}")
+    if not isinstance(state.get("seq"), int):
+        raise StateError("state: seq must be an integer")
+    for token in state["tokens"]:
+        if not isinstance(token, Mapping) or token.get("node") not in tpl.nodes_by_id:
+            raise StateError(f"state: token {token!r} is on a block this template does not have")
+    return dict(state)
+
+
+def _drive(run: Run, queue: list[tuple]) -> None:
+    """Run queued tokens one after the other until each ends, waits or joins."""
+    log = run.log
+    at = run.at
+    while queue:
+        item = queue.pop()
+        token, node = item[0], item[1]
+        if len(item) == 3:
+            # The token's block got the host's answer: its resume decides where to go.
+            out = _execute(run, node, token, item[2])
+            token["wait"] = None
+        else:
+            out = None
+        while True:
+            if out is None:
+                if run.budget <= 0:
+                    run.node = node
+                    raise _BudgetExhausted()
+                run.budget -= 1
+                run.node = node
+                out = node.execute(run, token)
+                log.append({"at": at, "node": node.id, "type": node.type, "message": run.msg})
+                run.msg = ""
+            if out.__class__ is str:
+                node = node.targets.get(out)
+                if node is None:
+                    _end_token(run, token, queue)
+                    break
+                out = None
+                continue
+            if _special(run, node, token, out, queue):
+                break
+            node = node.targets.get("next")
+            if node is None:
+                _end_token(run, token, queue)
+                break
+            out = None
+        if run.status == "terminated":
+            return
+
+
+def _execute(run: Run, node: Any, token: dict[str, Any], data: Mapping[str, Any]) -> Any:
+    if run.budget <= 0:
+        run.node = node
+        raise _BudgetExhausted()
+    run.budget -= 1
+    run.node = node
+    out = node.resume(run, token, data)
+    run.log.append({"at": run.at, "node": node.id, "type": node.type,
+                    "message": run.msg or "continued"})
+    run.msg = ""
+    return out
+
+
+def _special(run: Run, node: Any, token: dict[str, Any], out: Any, queue: list) -> bool:
+    """Handle a non-port outcome; True when the token stops here (waits, ends, splits, joins)."""
+    kind = out.__class__
+    if kind is Wait:
+        token["node"] = node.id
+        token["wait"] = {"kind": out.kind, "request": out.request}
+        return True
+    if kind is End:
+        if out.status == "terminated":
+            run.tokens.clear()
+            queue.clear()
+            run.status = "terminated"
+        else:
+            _end_token(run, token, queue)
+        return True
+    if kind is Fork:
+        _remove(run, token)
+        fork = [run.next_seq(), node.id]
+        started = []
+        for port in out.ports:
+            target = node.targets.get(port)
+            if target is None:
+                continue
+            child = {"id": run.next_seq(), "node": target.id,
+                     "forks": [*token["forks"], fork], "wait": None, "join": None}
+            run.tokens.append(child)
+            started.append((child, target))
+        queue.extend(reversed(started))
+        return True
+    if kind is Join:
+        return _arrive(run, node, token, queue)
+    raise BlockError(f"block returned an unknown outcome {out!r}")
+
+
+def _arrive(run: Run, node: Any, token: dict[str, Any], queue: list) -> bool:
+    forks = token["forks"]
+    position = None
+    for index in range(len(forks) - 1, -1, -1):
+        if forks[index][1] == node.parallel:
+            position = index
+            break
+    if position is None:
+        # Reached without passing through its parallel (e.g. a loop re-entry): nothing to wait for.
+        return False
+    token["node"] = node.id
+    token["join"] = forks[position][0]
+    _maybe_fire(run, forks[position][0], queue)
+    return True
+
+
+def _maybe_fire(run: Run, fork_id: int, queue: list) -> None:
+    parked = []
+    for other in run.tokens:
+        if any(entry[0] == fork_id for entry in other["forks"]):
+            if other["join"] != fork_id:
+                return
+            parked.append(other)
+    if not parked:
+        return
+    join_node = run.tpl.nodes_by_id[parked[0]["node"]]
+    for other in parked:
+        _remove(run, other)
+    forks = parked[0]["forks"]
+    position = next(i for i, entry in enumerate(forks) if entry[0] == fork_id)
+    merged = {"id": run.next_seq(), "node": join_node.id, "forks": forks[:position],
+              "wait": None, "join": None}
+    run.tokens.append(merged)
+    target = join_node.targets.get("next")
+    if target is None:
+        _end_token(run, merged, queue)
+    else:
+        merged["node"] = target.id
+        queue.append((merged, target))
+
+
+def _end_token(run: Run, token: dict[str, Any], queue: list) -> None:
+    _remove(run, token)
+    for fork_id, _parallel in reversed(token["forks"]):
+        _maybe_fire(run, fork_id, queue)
+
+
+def _remove(run: Run, token: dict[str, Any]) -> None:
+    tokens = run.tokens
+    for index, other in enumerate(tokens):
+        if other is token:
+            del tokens[index]
+            return
+
+
+def _finish(run: Run) -> Step:
+    if run.status != "terminated":
+        run.status = "waiting" if run.tokens else "completed"
+    waits = [{"token": t["id"], "node": t["node"], "kind": t["wait"]["kind"],
+              "request": t["wait"]["request"]} for t in run.tokens if t["wait"] is not None]
+    return Step(run.status, run.state(), run.changes, run.effects, waits, run.log, None,
+                run.variables, run.document)
+
+
+def _failed(run: Run, before: dict[str, Any], exc: Exception) -> Step:
+    node_id = run.node.id if run.node is not None else None
+    message = failure_message(exc, run)
+    run.log.append({"at": run.at, "node": node_id,
+                    "type": run.node.type if run.node is not None else None, "message": message})
+    before["status"] = "failed"
+    return Step("failed", before, {}, [], [], run.log, {"node": node_id, "message": message},
+                before["variables"], dict(run.ctx.document))
+
+
+def failure_message(exc: Exception, run: Run) -> str:
+    """A clear one-line message for a block failure."""
+    if isinstance(exc, _BudgetExhausted):
+        return (f"step budget exhausted: more than {run.ctx.step_budget} blocks ran in one step "
+                "(a loop that never ends?)")
+    if isinstance(exc, BlockError | FieldValueError):
+        return str(exc)
+    if isinstance(exc, RecursionError):
+        return "the process nests too deeply"
+    text = str(exc) or exc.__class__.__name__
+    if isinstance(exc, ValueError | TypeError | ArithmeticError | KeyError | LookupError):
+        return text
+    return f"{exc.__class__.__name__}: {text}"
