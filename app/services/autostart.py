@@ -1,0 +1,44 @@
+"""Auto-start: every enabled template of a type starts when a record of it is created or updated.
+
+The listeners run inside the records service's transaction, whatever path changed the record
+(API, UI, import, a robot, another process). Field changes made by a process itself never
+start `update` templates again, so two templates cannot restart each other forever.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.processes import Template
+from app.models.records import Record
+from app.services.instances import start_instance
+from app.services.record_events import Origin, on_record_created, on_record_updated
+
+
+def templates_starting_on(session: Session, document_type: str, event: str) -> list[Template]:
+    """Enabled, not deleted templates of `document_type` whose auto_start has `event`, by id."""
+    rows = session.scalars(select(Template).where(
+        Template.document_type == document_type, Template.enabled.is_(True),
+        Template.deleted_at.is_(None)).order_by(Template.id))
+    return [template for template in rows if event in (template.auto_start or ())]
+
+
+@on_record_created
+def start_on_create(session: Session, record: Record, changes: dict[str, Any],
+                    actor: int | None, origin: Origin) -> list[int]:
+    """Start the `create` templates of the record's type; returns the instance ids."""
+    return [start_instance(session, template, record, None, actor).id
+            for template in templates_starting_on(session, record.document_type, "create")]
+
+
+@on_record_updated
+def start_on_update(session: Session, record: Record, changes: dict[str, Any],
+                    actor: int | None, origin: Origin) -> list[int]:
+    """Start the `update` templates, with `modified` seeing exactly the changed fields."""
+    if origin.kind == "process":
+        return []
+    return [start_instance(session, template, record, None, actor, frozenset(changes)).id
+            for template in templates_starting_on(session, record.document_type, "update")]

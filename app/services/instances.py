@@ -1,0 +1,462 @@
+"""Instances: start, resume and terminate; one run step applied in the caller's transaction.
+
+A run step is all or nothing: its document changes (through records.update_record, with the
+instance as origin), the outbox messages, the waits and answered `call` waits happen inside
+one SAVEPOINT. When a block fails or the records service refuses a change, the savepoint is
+rolled back and only the instance (status `failed`, its error and log) is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from app.api.errors import ApiError
+from app.models.base import utcnow
+from app.models.processes import (
+    FINISHED_STATUSES,
+    INSTANCE_STATUSES,
+    Instance,
+    InstanceLogEntry,
+    Template,
+    Wait,
+)
+from app.models.records import Record
+from app.services import outbox, records
+from app.services.directory import Directory
+from app.services.record_events import Origin
+from app.services.templates import compiled_template
+from interpreter import Context, TemplateError, resume, start
+from interpreter.fields import FieldValueError
+
+# A process that creates documents which start processes that create documents...: the
+# chain is cut (the instance fails) at this depth instead of recursing forever.
+MAX_NESTED_STARTS = 16
+STAGE_FIELDS = {"lead": "STATUS_ID", "deal": "STAGE_ID"}
+_EVENTS = "bizflow.instance_events"
+_DEPTH = "bizflow.start_depth"
+
+# action -> handler(session, instance, record, request) -> data answered to the call wait
+CallHandler = Callable[[Session, Instance, Record, Mapping[str, Any]], dict[str, Any]]
+CALL_HANDLERS: dict[str, CallHandler] = {}
+
+
+def register_call_handler(action: str, handler: CallHandler) -> None:
+    """Answer `call` waits of `action` (e.g. "create_task") with `handler`."""
+    CALL_HANDLERS[action] = handler
+
+
+class _StepFailed(Exception):
+    def __init__(self, node: str | None, message: str, log: list[dict[str, Any]] | None = None,
+                 state: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+        self.log = log or []
+        self.state = state
+
+
+# --- starting -----------------------------------------------------------------------------
+
+def check_parameters(session: Session, template: Template, parameters: Any) -> dict[str, Any]:
+    """Start parameters coerced to their types; a 400 naming the parameter otherwise."""
+    tpl = compiled_template(session, template.id, template.version)
+    try:
+        return tpl.check_parameters(parameters)
+    except TemplateError as error:
+        raise ApiError(400, "invalid_parameters", str(error), error.errors) from None
+
+
+def start_instance(session: Session, template: Template, record: Record,
+                   parameters: Mapping[str, Any] | None = None, actor: int | None = None,
+                   changed_fields: Iterable[str] = ()) -> Instance:
+    """Start one instance of the template's current version on `record` and run its first step.
+
+    Runs in the caller's transaction; the instance may end `completed`, `waiting` or `failed`
+    (a bad parameter of an auto-started template fails the instance, it never raises).
+    """
+    tpl = compiled_template(session, template.id, template.version)
+    now = utcnow()
+    instance = Instance(template_id=template.id, template_version=template.version,
+                        document_type=record.document_type, document_id=record.id,
+                        status="running", state={}, current_nodes=[], variables={},
+                        parameters={}, started_by=actor, started_at=now, updated_at=now,
+                        steps=0)
+    session.add(instance)
+    session.flush()
+    depth = session.info.get(_DEPTH, 0)
+    try:
+        instance.parameters = tpl.check_parameters(parameters)
+    except TemplateError as error:
+        _store_failure(session, instance, _StepFailed(None, str(error)), [], now)
+        return instance
+    if depth >= MAX_NESTED_STARTS:
+        _store_failure(session, instance, _StepFailed(
+            None, f"more than {MAX_NESTED_STARTS} processes started each other in one "
+                  "chain; stopped to avoid an endless loop"), [], now)
+        return instance
+    session.info[_DEPTH] = depth + 1
+    try:
+        ctx = _context(session, tpl, instance, record, changed_fields, now)
+        _advance(session, tpl, instance, record, start(tpl, ctx), ctx)
+    finally:
+        session.info[_DEPTH] = depth
+    return instance
+
+
+def resume_instance(session: Session, instance: Instance, token: Any,
+                    data: Mapping[str, Any] | None = None) -> Instance:
+    """Answer one waiting token of an instance and run the next step (durable execution).
+
+    The caller loaded `instance` in this transaction; the wait row of `token` is marked
+    answered. An instance that is not waiting is left alone (a late or duplicate answer).
+    """
+    if instance.status != "waiting":
+        return instance
+    wait = session.scalar(select(Wait).where(Wait.instance_id == instance.id,
+                                             Wait.token == str(token), Wait.state == "open"))
+    if wait is None:
+        return instance
+    now = utcnow()
+    wait.state = "answered"
+    wait.answered_at = now
+    wait.response = dict(data or {})
+    tpl = compiled_template(session, instance.template_id, instance.template_version)
+    record = records.get_record(session, instance.document_type, instance.document_id,
+                                for_update=True)
+    if record is None:
+        _store_failure(session, instance, _StepFailed(
+            wait.node, f"the {instance.document_type} {instance.document_id} was deleted"),
+            [], now)
+        return instance
+    ctx = _context(session, tpl, instance, record, (), now)
+    answer = {"token": _token_value(token), "data": dict(data or {})}
+    step = resume(tpl, instance.state, ctx, answer)
+    _advance(session, tpl, instance, record, step, ctx)
+    return instance
+
+
+def terminate_instance(session: Session, instance: Instance) -> Instance:
+    """Stop an instance: status `terminated`, its open waits cancelled (409 when it ended)."""
+    if instance.status in FINISHED_STATUSES:
+        raise ApiError(409, "instance_finished",
+                       f"instance {instance.id} already ended ({instance.status})")
+    now = utcnow()
+    session.execute(update(Wait).where(Wait.instance_id == instance.id, Wait.state == "open")
+                    .values(state="cancelled", answered_at=now)
+                    .execution_options(synchronize_session=False))
+    instance.status = "terminated"
+    instance.current_nodes = []
+    instance.finished_at = now
+    instance.updated_at = now
+    session.add(InstanceLogEntry(instance_id=instance.id, at=now, node=None, type="terminate",
+                                 message="terminated by a user"))
+    session.flush()
+    _queue_event(session, instance)
+    return instance
+
+
+# --- one run step -------------------------------------------------------------------------
+
+def _token_value(token: Any) -> Any:
+    # Tokens are ints in the interpreter's state and strings in the waits table.
+    return int(token) if isinstance(token, str) and token.isdigit() else token
+
+
+def _context(session: Session, tpl: Any, instance: Instance, record: Record,
+             changed_fields: Iterable[str], now: datetime) -> Context:
+    return Context(record.to_fields(), document_type=record.document_type,
+                   parameters=instance.parameters, instance_id=instance.id,
+                   started_by=instance.started_by, started_at=instance.started_at,
+                   changed_fields=changed_fields, directory=Directory(session), now=now,
+                   custom_fields=tpl.custom_fields)
+
+
+def _advance(session: Session, tpl: Any, instance: Instance, record: Record, step: Any,
+             ctx: Context) -> None:
+    """Apply `step`, answering `call` waits at once by resuming, all inside one savepoint."""
+    now = ctx.now
+    applied_log: list[dict[str, Any]] = []
+    events = session.info.setdefault(_EVENTS, [])
+    events_before = len(events)
+    seq = instance.steps + 1
+    effect_index = 0
+    savepoint = session.begin_nested()
+    try:
+        while True:
+            if step.status == "failed":
+                error = step.error or {}
+                raise _StepFailed(error.get("node"), error.get("message", "the step failed"),
+                                  step.log, step.state)
+            applied_log.extend(step.log)
+            _apply_changes(session, instance, record, step)
+            effect_index = _write_effects(session, instance, seq, step.effects, effect_index)
+            calls = [wait for wait in step.waits if wait["kind"] == "call"]
+            if not calls:
+                break
+            call = calls[0]
+            data = _answer_call(session, instance, record, call)
+            ctx = _context(session, tpl, instance, record, ctx.changed_fields, now)
+            step = resume(tpl, step.state, ctx, {"token": call["token"], "data": data})
+        _write_waits(session, instance, seq, step.waits, effect_index)
+    except (_StepFailed, ApiError, FieldValueError) as failure:
+        savepoint.rollback()
+        del events[events_before:]
+        if not isinstance(failure, _StepFailed):
+            failure = _StepFailed(_last_changing_node(step.log or applied_log),
+                                  f"the document change was refused: {failure}")
+        _store_failure(session, instance, failure, applied_log, now)
+        return
+    savepoint.commit()
+    instance.steps = seq
+    instance.status = step.status
+    instance.state = step.state
+    instance.variables = step.variables
+    instance.current_nodes = _waiting_nodes(step.waits)
+    instance.error = None
+    instance.updated_at = now
+    if step.status in FINISHED_STATUSES:
+        instance.finished_at = now
+    _write_log(session, instance, applied_log)
+    session.flush()
+    _queue_event(session, instance)
+
+
+def _last_changing_node(log: list[dict[str, Any]]) -> str | None:
+    for entry in reversed(log):
+        if entry.get("type") in ("modify_document", "change_stage"):
+            return entry.get("node")
+    return log[-1].get("node") if log else None
+
+
+def _apply_changes(session: Session, instance: Instance, record: Record, step: Any) -> None:
+    changes = dict(step.changes)
+    for effect in step.effects:
+        if effect.get("kind") == "change_stage" and record.document_type in STAGE_FIELDS:
+            changes.setdefault(STAGE_FIELDS[record.document_type], effect.get("stage"))
+    if changes:
+        records.update_record(session, record, changes, instance.started_by,
+                              Origin.process(instance.id))
+
+
+def _write_effects(session: Session, instance: Instance, seq: int,
+                   effects: list[dict[str, Any]], index: int) -> int:
+    for effect in effects:
+        kind = effect.get("kind")
+        if kind not in ("email", "notify"):
+            continue
+        payload = {key: value for key, value in effect.items() if key != "kind"}
+        outbox.add_message(session, kind, payload, outbox.idempotency_key(instance.id, seq, index),
+                           instance_id=instance.id)
+        index += 1
+    return index
+
+
+def _write_waits(session: Session, instance: Instance, seq: int, waits: list[dict[str, Any]],
+                 index: int) -> None:
+    if not waits:
+        return
+    known = set(session.scalars(select(Wait.token).where(
+        Wait.instance_id == instance.id, Wait.state == "open"))) if instance.steps else set()
+    for wait in waits:
+        token = str(wait["token"])
+        if token in known:
+            continue
+        request = dict(wait.get("request") or {})
+        session.add(Wait(instance_id=instance.id, token=token, node=wait.get("node"),
+                         kind=wait["kind"], request=request, due_at=_due_at(request)))
+        if wait["kind"] == "webhook":
+            # The request leaves through the outbox; its answer resumes this token.
+            outbox.add_message(session, "webhook", {**request, "token": token,
+                                                    "node": wait.get("node")},
+                               outbox.idempotency_key(instance.id, seq, index),
+                               instance_id=instance.id)
+            index += 1
+
+
+def _due_at(request: Mapping[str, Any]) -> datetime | None:
+    due = request.get("due") or request.get("timeout_due")
+    if not isinstance(due, str):
+        return None
+    try:
+        return datetime.fromisoformat(due)
+    except ValueError:
+        return None
+
+
+def _waiting_nodes(waits: list[dict[str, Any]]) -> list[str]:
+    nodes: list[str] = []
+    for wait in waits:
+        if wait.get("node") not in nodes:
+            nodes.append(wait.get("node"))
+    return nodes
+
+
+def _answer_call(session: Session, instance: Instance, record: Record,
+                 wait: Mapping[str, Any]) -> dict[str, Any]:
+    request = wait.get("request") or {}
+    action = request.get("action")
+    handler = CALL_HANDLERS.get(action)
+    if handler is None:
+        raise _StepFailed(wait.get("node"), f"{action}: this installation cannot do that yet")
+    return handler(session, instance, record, request)
+
+
+def _store_failure(session: Session, instance: Instance, failure: _StepFailed,
+                   applied_log: list[dict[str, Any]], now: datetime) -> None:
+    instance.status = "failed"
+    instance.error = {"node": failure.node, "message": failure.message}
+    if failure.state is not None:
+        # The state before the failed step: a retry runs that step again.
+        instance.state = failure.state
+    instance.current_nodes = [failure.node] if failure.node else []
+    instance.finished_at = now
+    instance.updated_at = now
+    log = [*applied_log, *failure.log]
+    log.append({"at": now.isoformat(), "node": failure.node, "type": "error",
+                "message": failure.message})
+    _write_log(session, instance, log)
+    session.flush()
+    _queue_event(session, instance)
+
+
+def _write_log(session: Session, instance: Instance, log: list[dict[str, Any]]) -> None:
+    if not log:
+        return
+    rows = []
+    for entry in log:
+        at = entry.get("at")
+        rows.append({"instance_id": instance.id,
+                     "at": datetime.fromisoformat(at) if isinstance(at, str) else utcnow(),
+                     "node": entry.get("node"), "type": str(entry.get("type") or "")[:32],
+                     "message": str(entry.get("message") or "")})
+    session.execute(insert(InstanceLogEntry), rows)
+
+
+# --- call waits answered in the same transaction ------------------------------------------
+
+def _create_document(session: Session, instance: Instance, record: Record,
+                     request: Mapping[str, Any]) -> dict[str, Any]:
+    created = records.create_record(session, request.get("document_type"),
+                                     request.get("fields") or {}, instance.started_by,
+                                     Origin.process(instance.id))
+    return {"DocumentId": created.id}
+
+
+def _start_process(session: Session, instance: Instance, record: Record,
+                   request: Mapping[str, Any]) -> dict[str, Any]:
+    template_id = request.get("template_id")
+    template = session.get(Template, template_id) if isinstance(template_id, int) else None
+    if template is None or template.deleted_at is not None:
+        raise _StepFailed(None, f"start_process: there is no template {template_id!r}")
+    document = request.get("document")
+    target = record
+    if isinstance(document, Mapping):
+        target = records.get_record(session, document.get("type", template.document_type),
+                                    int(document.get("id") or 0))
+    elif document not in (None, ""):
+        target = records.get_record(session, template.document_type, int(document))
+    if target is None or target.document_type != template.document_type:
+        raise _StepFailed(None, f"start_process: no {template.document_type} {document!r} "
+                                f"for template {template.id}")
+    child = start_instance(session, template, target, request.get("parameters") or {},
+                           instance.started_by)
+    return {"InstanceId": child.id}
+
+
+register_call_handler("create_document", _create_document)
+register_call_handler("start_process", _start_process)
+
+
+# --- live updates -------------------------------------------------------------------------
+
+def _queue_event(session: Session, instance: Instance) -> None:
+    session.info.setdefault(_EVENTS, []).append(
+        {"id": instance.id, "template_id": instance.template_id, "status": instance.status,
+         "current_nodes": list(instance.current_nodes or []), "error": instance.error,
+         "document_type": instance.document_type, "document_id": instance.document_id})
+
+
+@event.listens_for(Session, "after_commit")
+def _publish_after_commit(session: Session) -> None:
+    events = session.info.pop(_EVENTS, None)
+    if not events:
+        return
+    from app import worker
+    from app.realtime import publish
+
+    for payload in events:
+        publish("instance", payload, room=f"instance:{payload['id']}")
+    # New outbox rows may have been committed with these steps: deliver them now.
+    worker.wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_EVENTS, None)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+def get_instance(session: Session, instance_id: int, for_update: bool = False) -> Instance:
+    """The instance, or a 404 ApiError."""
+    instance = None
+    if 0 < instance_id < 2**63:
+        query = select(Instance).where(Instance.id == instance_id)
+        if for_update:
+            query = query.with_for_update()
+        instance = session.scalar(query)
+    if instance is None:
+        raise ApiError(404, "not_found", f"instance {instance_id} not found")
+    return instance
+
+
+def instance_log(session: Session, instance_id: int) -> list[dict[str, Any]]:
+    """The log of an instance in order: one entry per block executed."""
+    rows = session.scalars(select(InstanceLogEntry).where(
+        InstanceLogEntry.instance_id == instance_id).order_by(InstanceLogEntry.id))
+    return [{"at": row.at.isoformat(), "node": row.node, "type": row.type,
+             "message": row.message} for row in rows]
+
+
+def instance_to_dict(session: Session, instance: Instance, with_log: bool = True
+                     ) -> dict[str, Any]:
+    """GET /instances/{id}: exactly the keys of SPEC 5.2 (the log only when asked)."""
+    result = {
+        "id": instance.id,
+        "template_id": instance.template_id,
+        "template_version": instance.template_version,
+        "document_type": instance.document_type,
+        "document_id": instance.document_id,
+        "status": instance.status,
+        "current_nodes": list(instance.current_nodes or []),
+        "variables": dict(instance.variables or {}),
+        "error": instance.error,
+        "started_at": instance.started_at.isoformat(),
+        "finished_at": instance.finished_at.isoformat() if instance.finished_at else None,
+    }
+    if with_log:
+        result["log"] = instance_log(session, instance.id)
+    return result
+
+
+def list_instances(session: Session, filters: Mapping[str, Any], limit: int, offset: int
+                   ) -> tuple[list[Instance], int]:
+    """Instances newest first, filtered by template_id, document_type(s), document_id, status."""
+    conditions = []
+    for name in ("template_id", "document_type", "document_id", "status"):
+        if filters.get(name) is not None:
+            conditions.append(getattr(Instance, name) == filters[name])
+    if filters.get("document_types") is not None:
+        conditions.append(Instance.document_type.in_(list(filters["document_types"])))
+    if filters.get("status") is not None and filters["status"] not in INSTANCE_STATUSES:
+        raise ApiError(400, "invalid_parameter", f"status: one of "
+                       f"{', '.join(INSTANCE_STATUSES)}", [{"parameter": "status"}])
+    total = session.scalar(select(func.count()).select_from(Instance).where(*conditions))
+    rows = session.scalars(select(Instance).where(*conditions).order_by(Instance.id.desc())
+                           .limit(limit).offset(offset))
+    return list(rows), int(total or 0)

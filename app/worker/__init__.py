@@ -1,0 +1,132 @@
+"""The embedded worker: a daemon thread of `bizflow serve` running the registered periodic jobs.
+
+A job is a function of the app, run inside an app context every `every` seconds and at once
+when `wake()` is called (a run step that committed new outbox rows calls it). Jobs own their
+transactions; a failing job is logged and retried at its next turn.
+
+    register_job("deliver-mail", deliver_pending_mail, every=2.0)
+    worker = start_embedded(app)   # `bizflow serve` does this
+    worker.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+_EXTENSION = "bizflow.worker"
+POLL_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job: a name for logs, the function, the longest pause between two runs."""
+
+    name: str
+    run: Callable[[Flask], object]
+    every: float
+
+
+JOBS: dict[str, Job] = {}
+_running: list[EmbeddedWorker] = []
+
+
+def register_job(name: str, run: Callable[[Flask], object], every: float = POLL_SECONDS) -> None:
+    """Add (or replace) a periodic job of every worker started from now on."""
+    JOBS[name] = Job(name, run, every)
+
+
+def wake() -> None:
+    """Ask every worker of this process to run its jobs now (e.g. new mail was committed)."""
+    for worker in list(_running):
+        worker.wake()
+
+
+class EmbeddedWorker:
+    """Runs the jobs in one daemon thread until stopped."""
+
+    def __init__(self, app: Flask, jobs: list[Job], poll_seconds: float = POLL_SECONDS) -> None:
+        self.app = app
+        self.jobs = jobs
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="bizflow-worker", daemon=True)
+        self._last_run: dict[str, float] = {}
+
+    def start(self) -> EmbeddedWorker:
+        _running.append(self)
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the job that is running now (if any) ends."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+        if self in _running:
+            _running.remove(self)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def run_due_jobs(self, everything: bool = False) -> None:
+        """Run every job whose pause is over (all of them when woken up)."""
+        now = time.monotonic()
+        for job in self.jobs:
+            if self._stop.is_set():
+                return
+            if not everything and now - self._last_run.get(job.name, 0.0) < job.every:
+                continue
+            self._last_run[job.name] = now
+            try:
+                with self.app.app_context():
+                    job.run(self.app)
+            except Exception:
+                # A job must never kill the worker; it runs again at its next turn.
+                log.exception("worker job %s failed", job.name)
+
+    def _loop(self) -> None:
+        woken = True
+        while not self._stop.is_set():
+            self.run_due_jobs(everything=woken)
+            woken = self._wake.wait(self.poll_seconds)
+            self._wake.clear()
+
+
+def start_embedded(app: Flask, poll_seconds: float = POLL_SECONDS) -> EmbeddedWorker:
+    """Start the embedded worker of `app` (once; a second call returns the running one)."""
+    worker = app.extensions.get(_EXTENSION)
+    if worker is not None and worker.alive:
+        return worker
+    _register_builtin_jobs()
+    worker = EmbeddedWorker(app, list(JOBS.values()), poll_seconds).start()
+    app.extensions[_EXTENSION] = worker
+    return worker
+
+
+def stop_embedded(app: Flask) -> None:
+    """Stop the embedded worker of `app`, if one runs."""
+    worker = app.extensions.pop(_EXTENSION, None)
+    if worker is not None:
+        worker.stop()
+
+
+def _register_builtin_jobs() -> None:
+    # Imported here: the jobs need the services, which need the models; the worker module
+    # itself stays importable from anywhere (services call wake()).
+    from app.services.outbox import deliver_due_messages
+
+    JOBS.setdefault("deliver-outbox", Job("deliver-outbox", deliver_due_messages, POLL_SECONDS))
