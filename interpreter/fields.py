@@ -429,6 +429,17 @@ def _user(field: FieldDef, value: Any) -> int | None:
     return _positive_id(field, value, "a user id")
 
 
+_USER = FieldDef(code="user", type="user", title="User")
+
+
+def parse_user_id(value: Any) -> int:
+    """A user id from 5, "5", "user:5" or {"ID": 5}; FieldValueError otherwise."""
+    result = _user(_USER, value)
+    if result is None:
+        raise FieldValueError("invalid_value", None, "expected a user id, got an empty value")
+    return result
+
+
 def _crm_ref(field: FieldDef, value: Any) -> int | None:
     return _positive_id(field, value, "a record id")
 
@@ -463,7 +474,9 @@ def _list(field: FieldDef, value: Any) -> str | None:
     for key, _title in field.options:
         if key.lower() == text.lower():
             return key
-    allowed = ", ".join(key for key, _ in field.options)
+    allowed = ", ".join(key for key, _ in field.options[:12])
+    if len(field.options) > 12:
+        allowed += ", ..."
     raise _bad(field, f"{text!r} is not one of the options ({allowed})")
 
 
