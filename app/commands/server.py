@@ -1,3 +1,83 @@
-"""Commands of this area (filled in by its owner)."""
+"""`bizflow serve` (the whole product on waitress) and `bizflow db upgrade`."""
 
-commands: list = []
+from __future__ import annotations
+
+import importlib.util
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+
+from app.db import get_engine, transaction
+from app.migrations import upgrade_database
+
+
+def _start_embedded_worker(app: Flask) -> None:
+    # The embedded worker (outbox, timers) lives in app/worker when that part is installed.
+    if importlib.util.find_spec("app.worker") is None:
+        return
+    from app.worker import start_embedded
+
+    start_embedded(app)
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="TCP port.")
+@click.option("--demo", is_flag=True, help="Load sample users, records and templates.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Worker threads.")
+@with_appcontext
+def serve(host: str, port: int, demo: bool, threads: int) -> None:
+    """Run Bizflow: web UI, API, Socket.IO (long-polling) and the embedded worker."""
+    from flask import current_app
+    from waitress import create_server
+
+    from app.services.bootstrap import prepare
+    from app.services.demo import DEMO_PASSWORD, load_demo
+
+    app = current_app._get_current_object()
+    first = prepare(app)
+    demo_logins: list[str] = []
+    if demo:
+        with transaction(app) as session:
+            demo_logins = load_demo(session)
+    _start_embedded_worker(app)
+    server = create_server(app, host=host, port=port, threads=threads)
+    url = f"http://{host}:{server.effective_port}"
+    click.echo(f"Bizflow is running on {url}/  (database: {_safe_url(app)})")
+    click.echo(f"Log in at {url}/login as '{first.login}'", nl=False)
+    if first.generated_password:
+        click.echo(f" with the password {first.generated_password}")
+        click.echo("  (generated now and shown only once; set BIZFLOW_ADMIN_PASSWORD to choose)")
+    else:
+        click.echo(" with the password from BIZFLOW_ADMIN_PASSWORD"
+                   " (or the one shown at first start)")
+    if demo_logins:
+        click.echo(f"Demo users: {', '.join(demo_logins)} (password: {DEMO_PASSWORD})")
+    click.echo(f"API: {url}/api/v1/ (OpenAPI at {url}/api/v1/openapi.json). Ctrl+C stops.")
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        click.echo("Stopped.")
+
+
+def _safe_url(app: Flask) -> str:
+    return get_engine(app).url.render_as_string(hide_password=True)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database schema commands."""
+
+
+@db_group.command("upgrade")
+@with_appcontext
+def db_upgrade() -> None:
+    """Create or migrate the database to the current schema."""
+    from flask import current_app
+
+    upgrade_database(get_engine(current_app))
+    click.echo(f"Database is up to date: {_safe_url(current_app)}")
+
+
+commands = [serve, db_group]

@@ -1,0 +1,158 @@
+"""Who is calling: the user from a Bearer token or the session, and the access decorators."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, redirect, request, session, url_for
+from sqlalchemy import select
+
+from app.api.errors import ApiError
+from app.db import read_transaction
+from app.models.users import ApiToken, User
+from interpreter.fields import DOCUMENT_TYPES
+
+F = TypeVar("F", bound=Callable[..., Any])
+RIGHTS = ("read", "update")
+
+
+def hash_token(token: str) -> str:
+    """The stored form of an API token (sha256 hex); tokens themselves are never stored."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def current_user() -> User | None:
+    """The authenticated, active user of this request (Bearer token first, then the session)."""
+    if "current_user" in g:
+        return g.current_user
+    user = None
+    token = _bearer_token()
+    user_id = session.get("user_id") if token is None else None
+    if token is not None or user_id is not None:
+        with read_transaction() as db_session:
+            if token is not None:
+                user = db_session.scalar(
+                    select(User).join(ApiToken, ApiToken.user_id == User.id)
+                    .where(ApiToken.token_hash == hash_token(token)))
+            elif isinstance(user_id, int):
+                user = db_session.get(User, user_id)
+        if user is not None and not user.active:
+            user = None
+    g.current_user = user
+    return user
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/") or _bearer_token() is not None
+
+
+def _unauthenticated() -> Any:
+    if _is_api_request():
+        raise ApiError(401, "unauthenticated",
+                       "authentication required: send 'Authorization: Bearer <token>' or log in")
+    return redirect(url_for("auth_pages.login", next=request.full_path.rstrip("?")))
+
+
+def require_user() -> User:
+    """The current user, or a 401 ApiError."""
+    user = current_user()
+    if user is None:
+        raise ApiError(401, "unauthenticated",
+                       "authentication required: send 'Authorization: Bearer <token>' or log in")
+    return user
+
+
+def require_admin() -> User:
+    """The current user when an admin, else a 401/403 ApiError."""
+    user = require_user()
+    if not user.is_admin:
+        raise ApiError(403, "forbidden", "this needs the admin role")
+    return user
+
+
+def require_automation(document_type: str, right: str) -> User:
+    """The current user when allowed to `read` or `update` automation of a type, else 401/403."""
+    if right not in RIGHTS:
+        raise ValueError(f"unknown automation right {right!r}")
+    user = require_user()
+    have = user.automation_right(document_type)
+    if have == "update" or (have == "read" and right == "read"):
+        return user
+    raise ApiError(403, "forbidden",
+                   f"this needs the automation {right!r} right on {document_type}")
+
+
+def login_required(view: F) -> F:
+    """Any logged-in user (API: 401 JSON; pages: redirect to /login)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return _unauthenticated()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def admin_required(view: F) -> F:
+    """Users with the admin role (401 when not logged in, 403 otherwise)."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if current_user() is None:
+            return _unauthenticated()
+        require_admin()
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def automation_required(document_type: str, right: str) -> Callable[[F], F]:
+    """Users with the automation `right` ("read"/"update") on a document type.
+
+    `document_type` is a type ("lead") or the name of the view argument that holds it
+    (e.g. "document_type" for a route `/automation/<document_type>/...`).
+    """
+    if right not in RIGHTS:
+        raise ValueError(f"unknown automation right {right!r}")
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_user() is None:
+                return _unauthenticated()
+            doc_type = document_type if document_type in DOCUMENT_TYPES \
+                else kwargs.get(document_type)
+            if doc_type not in DOCUMENT_TYPES:
+                raise ApiError(404, "not_found", f"unknown document type {doc_type!r}")
+            require_automation(doc_type, right)
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def log_in(user: User) -> None:
+    """Start a session for `user` (the login page calls it after checking the password)."""
+    session.clear()
+    session["user_id"] = user.id
+    session.permanent = True
+    g.current_user = user
+
+
+def log_out() -> None:
+    """End the session."""
+    session.clear()
+    g.pop("current_user", None)

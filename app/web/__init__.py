@@ -1,0 +1,6 @@
+"""Browser pages: each module has a Blueprint named `bp`; add yours to the list (one line)."""
+
+WEB_BLUEPRINTS: list[str] = [
+    "app.web.auth_pages",
+    "app.web.home",
+]

@@ -1,0 +1,137 @@
+"""Fixtures the whole team uses: a fresh app per test (SQLite, or PostgreSQL when asked)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ADMIN_TOKEN = "test-admin-token"
+ADMIN_PASSWORD = "test-admin-password"
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a uniquely named PostgreSQL database for this test session, dropped at the end.
+
+    Skips when BIZFLOW_TEST_DATABASE_URL (the server to create it on) is not set.
+    """
+    base = os.environ.get("BIZFLOW_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("BIZFLOW_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
+    url = make_url(base)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    name = f"bizflow_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _reset_postgres(url: str) -> None:
+    # Each test starts from an empty schema in the session's database.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "both_databases: run the test on SQLite and on PostgreSQL "
+                   "(the PostgreSQL run skips when BIZFLOW_TEST_DATABASE_URL is unset)")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "database_url" in metafunc.fixturenames and \
+            metafunc.definition.get_closest_marker("both_databases"):
+        metafunc.parametrize(
+            "database_url",
+            ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)],
+            indirect=True)
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty SQLite database at the current schema, copied for each test (faster)."""
+    from app.db import make_engine
+    from app.migrations import upgrade_database
+
+    path = tmp_path_factory.mktemp("schema") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade_database(engine)
+    engine.dispose()  # closing the last connection folds the WAL into the file
+    return path
+
+
+@pytest.fixture
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database of one test: a fresh SQLite file (already migrated), or with the marker
+    `@pytest.mark.both_databases` also the session's PostgreSQL database, emptied."""
+    if getattr(request, "param", "sqlite") == "postgresql":
+        url = request.getfixturevalue("pg_url")
+        _reset_postgres(url)
+        return url
+    path = tmp_path / "bizflow.sqlite3"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+def app_config(database_url: str, tmp_path, **extra: Any) -> dict[str, Any]:
+    """Test settings: the given database, files under tmp_path, a known admin and token."""
+    return {
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "API_TOKEN": ADMIN_TOKEN,
+        "REDIS_URL": None,
+        "SMTP_HOST": None,
+        "FILES_DIR": str(tmp_path / "files"),
+        **extra,
+    }
+
+
+@pytest.fixture
+def app_extra_config() -> dict[str, Any]:
+    """Override in a test module to add settings to the `app` fixture."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path, app_extra_config: dict[str, Any]):
+    """A migrated app with the admin user (token ADMIN_TOKEN), like after `bizflow serve`."""
+    from app import create_app
+    from app.db import get_engine
+    from app.services.bootstrap import prepare
+
+    application = create_app(app_config(database_url, tmp_path, **app_extra_config))
+    prepare(application)
+    yield application
+    get_engine(application).dispose()
+
+
+@pytest.fixture
+def client(app):
+    """Flask test client of `app`."""
+    return app.test_client()
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    """Authorization header of the admin (BIZFLOW_API_TOKEN of the test app)."""
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
