@@ -47,7 +47,9 @@ def parse_interval(value: Any, allow_negative: bool = False) -> timedelta:
                                 "expected a number and a unit (s, m, h, d, w)")
         amount, unit = match.groups()
         factor = UNITS.get(unit.lower())
-        if factor is None or len(amount) > 12:
+        if len(amount) > 12:
+            raise IntervalError(f"interval {value!r} is longer than {MAX_INTERVAL.days} days")
+        if factor is None:
             raise IntervalError(f"unknown unit {unit!r} in interval {value!r}: "
                                 "use s (seconds), m (minutes), h (hours), d (days), w (weeks)")
         seconds += int(amount) * factor
