@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:52:09.651751
+Create Date: 2026-11-23 18:54:49.220656
 """
 
 from collections.abc import Sequence
@@ -233,6 +233,35 @@ def upgrade() -> None:
         batch_op.create_index("ix_records_document_type_id", ["document_type", "id"], unique=False)
 
     op.create_table(
+        "templates",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("document_type", sa.String(length=16), nullable=False),
+        sa.Column(
+            "auto_start",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_templates_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_templates")),
+    )
+    with op.batch_alter_table("templates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_templates_document_type"), ["document_type"], unique=False
+        )
+
+    op.create_table(
         "user_roles",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("role_id", sa.Integer(), nullable=False),
@@ -262,13 +291,209 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("record_id", name=op.f("pk_document_files")),
         sa.UniqueConstraint("storage_name", name=op.f("uq_document_files_storage_name")),
     )
+    op.create_table(
+        "instances",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("template_id", sa.Integer(), nullable=False),
+        sa.Column("template_version", sa.Integer(), nullable=False),
+        sa.Column("document_type", sa.String(length=16), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column(
+            "state",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "current_nodes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "variables",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "parameters",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "error",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("started_by", sa.Integer(), nullable=True),
+        sa.Column("steps", sa.Integer(), nullable=False),
+        sa.Column("started_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lock_version", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["template_id"],
+            ["templates.id"],
+            name=op.f("fk_instances_template_id_templates"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_instances")),
+    )
+    with op.batch_alter_table("instances", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_instances_document", ["document_type", "document_id"], unique=False
+        )
+        batch_op.create_index("ix_instances_status", ["status"], unique=False)
+        batch_op.create_index("ix_instances_template_id", ["template_id"], unique=False)
+
+    op.create_table(
+        "template_versions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("template_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_template_versions_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["template_id"],
+            ["templates.id"],
+            name=op.f("fk_template_versions_template_id_templates"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_template_versions")),
+        sa.UniqueConstraint(
+            "template_id", "version", name="uq_template_versions_template_id_version"
+        ),
+    )
+    op.create_table(
+        "instance_log",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("node", sa.String(length=64), nullable=True),
+        sa.Column("type", sa.String(length=32), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["instances.id"],
+            name=op.f("fk_instance_log_instance_id_instances"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_instance_log")),
+    )
+    with op.batch_alter_table("instance_log", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_instance_log_instance_id"), ["instance_id"], unique=False
+        )
+
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("idempotency_key", sa.String(length=128), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("claim_token", sa.String(length=32), nullable=True),
+        sa.Column("claimed_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("sent_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["instances.id"],
+            name=op.f("fk_outbox_instance_id_instances"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_outbox_idempotency_key")),
+    )
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_outbox_state_next_attempt_at", ["state", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
+        "waits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.Integer(), nullable=False),
+        sa.Column("token", sa.String(length=64), nullable=False),
+        sa.Column("node", sa.String(length=64), nullable=True),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column(
+            "request",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("due_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column(
+            "response",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["instances.id"],
+            name=op.f("fk_waits_instance_id_instances"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_waits")),
+    )
+    with op.batch_alter_table("waits", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_waits_instance_id"), ["instance_id"], unique=False)
+        batch_op.create_index(
+            "ix_waits_kind_state_due_at", ["kind", "state", "due_at"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("waits", schema=None) as batch_op:
+        batch_op.drop_index("ix_waits_kind_state_due_at")
+        batch_op.drop_index(batch_op.f("ix_waits_instance_id"))
+
+    op.drop_table("waits")
+    with op.batch_alter_table("outbox", schema=None) as batch_op:
+        batch_op.drop_index("ix_outbox_state_next_attempt_at")
+
+    op.drop_table("outbox")
+    with op.batch_alter_table("instance_log", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_instance_log_instance_id"))
+
+    op.drop_table("instance_log")
+    op.drop_table("template_versions")
+    with op.batch_alter_table("instances", schema=None) as batch_op:
+        batch_op.drop_index("ix_instances_template_id")
+        batch_op.drop_index("ix_instances_status")
+        batch_op.drop_index("ix_instances_document")
+
+    op.drop_table("instances")
     op.drop_table("document_files")
     op.drop_table("user_roles")
+    with op.batch_alter_table("templates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_templates_document_type"))
+
+    op.drop_table("templates")
     with op.batch_alter_table("records", schema=None) as batch_op:
         batch_op.drop_index("ix_records_document_type_id")
 
