@@ -306,7 +306,7 @@ class _FormulaCompiler:
             expected = f"{low}" if low == high else (f"{low} to {high}" if high is not None
                                                      else f"at least {low}")
             return self.fail(ExpressionError(
-                f"{name}() takes {expected} argument{'s' if high != 1 else ''}, "
+                f"{name}() takes {expected} argument{'' if (high or low) == 1 else 's'}, "
                 f"got {len(args)}", column, "wrong_arguments"))
         if name == "if":
             return _if(args)

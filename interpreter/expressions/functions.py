@@ -371,6 +371,6 @@ FUNCTIONS: dict[str, Function] = {
     "dateadd": Function(2, 2, _dateadd), "workdateadd": Function(2, 2, _workdateadd),
     "datediff": Function(2, 3, _datediff), "randstring": Function(0, 2, _randstring),
     "number_format": Function(1, 4, _number_format), "implode": Function(2, 2, _implode),
-    "explode": Function(2, 2, _explode), "merge": Function(1, None, _merge),
+    "explode": Function(2, 2, _explode), "merge": Function(0, None, _merge),
 }
 FUNCTION_NAMES = tuple(sorted((*FUNCTIONS, *LAZY)))
