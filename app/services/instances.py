@@ -350,16 +350,19 @@ def _create_document(session: Session, instance: Instance, record: Record,
 def _start_process(session: Session, instance: Instance, record: Record,
                    request: Mapping[str, Any]) -> dict[str, Any]:
     template_id = request.get("template_id")
-    template = session.get(Template, template_id) if isinstance(template_id, int) else None
+    if isinstance(template_id, str) and template_id.strip().isdigit():
+        template_id = int(template_id)
+    template = session.get(Template, template_id) \
+        if isinstance(template_id, int) and 0 < template_id < 2**63 else None
     if template is None or template.deleted_at is not None:
         raise _StepFailed(None, f"start_process: there is no template {template_id!r}")
     document = request.get("document")
-    target = record
-    if isinstance(document, Mapping):
-        target = records.get_record(session, document.get("type", template.document_type),
-                                    int(document.get("id") or 0))
-    elif document not in (None, ""):
-        target = records.get_record(session, template.document_type, int(document))
+    target: Record | None = record
+    if document not in (None, "", record.id):
+        try:
+            target = records.get_record(session, template.document_type, int(document))
+        except (TypeError, ValueError):
+            target = None
     if target is None or target.document_type != template.document_type:
         raise _StepFailed(None, f"start_process: no {template.document_type} {document!r} "
                                 f"for template {template.id}")

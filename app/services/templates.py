@@ -7,8 +7,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,8 +23,19 @@ from interpreter.fields import DOCUMENT_TYPES
 MAX_TEMPLATE_BYTES = 1024 * 1024
 CACHE_SIZE = 512
 
-_cache: OrderedDict[tuple[int, int], Any] = OrderedDict()
+# One cache per database engine: template ids are only unique within one database.
+_caches: WeakKeyDictionary[Engine, OrderedDict[tuple[int, int], Any]] = WeakKeyDictionary()
 _cache_lock = threading.Lock()
+
+
+def _cache_of(session: Session) -> OrderedDict[tuple[int, int], Any]:
+    bind = session.get_bind()
+    engine = getattr(bind, "_proxied", bind)   # read sessions use an options view of it
+    with _cache_lock:
+        cache = _caches.get(engine)
+        if cache is None:
+            cache = _caches[engine] = OrderedDict()
+        return cache
 
 
 # --- loading and validation ---------------------------------------------------------------
@@ -76,10 +88,11 @@ def compiled_template(session: Session, template_id: int, version: int) -> Any:
     instances never re-validates.
     """
     key = (template_id, version)
+    cache = _cache_of(session)
     with _cache_lock:
-        tpl = _cache.get(key)
+        tpl = cache.get(key)
         if tpl is not None:
-            _cache.move_to_end(key)
+            cache.move_to_end(key)
             return tpl
     body = session.scalar(select(TemplateVersion.body).where(
         TemplateVersion.template_id == template_id, TemplateVersion.version == version))
@@ -87,9 +100,9 @@ def compiled_template(session: Session, template_id: int, version: int) -> Any:
         raise ApiError(404, "not_found", f"template {template_id} has no version {version}")
     tpl = compile_body(session, body)
     with _cache_lock:
-        _cache[key] = tpl
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
+        cache[key] = tpl
+        while len(cache) > CACHE_SIZE:
+            cache.popitem(last=False)
     return tpl
 
 
