@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +100,7 @@ def _set_password(user: User, password: Any) -> None:
     user.password_hash = generate_password_hash(password)
 
 
-def create_user(session: Session, fields: Any, roles: Iterable[str] = (),
+def create_user(session: Session, fields: Any, roles: Any = (),
                 password: str | None = None) -> User:
     """A new user from SPEC field codes (LOGIN required), role names and an optional password."""
     if not isinstance(fields, Mapping) or "LOGIN" not in fields:
@@ -108,7 +108,7 @@ def create_user(session: Session, fields: Any, roles: Iterable[str] = (),
     user = User(login="", name="", last_name="", active=True)
     _apply_fields(session, user, fields)
     session.add(user)
-    _set_roles(session, user, list(roles) if not isinstance(roles, list) else roles)
+    _set_roles(session, user, list(roles) if isinstance(roles, tuple) else roles)
     if password is not None:
         _set_password(user, password)
     session.flush()

@@ -1,0 +1,93 @@
+"""Authentication and access: tokens, sessions, 401/403 as JSON, the login page."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.db import transaction
+from app.services.users import create_user, issue_token, set_role_automation
+from tests.conftest import ADMIN_PASSWORD
+
+
+@pytest.fixture
+def user_token(app) -> str:
+    with app.app_context(), transaction(app) as session:
+        user = create_user(session, {"LOGIN": "sam", "NAME": "Sam"}, ["sales"], "sam-password")
+        return issue_token(session, user, "test")
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/leads"), ("POST", "/leads"), ("GET", "/leads/1"), ("PATCH", "/deals/1"),
+    ("DELETE", "/contacts/1"), ("GET", "/users"), ("POST", "/users"), ("GET", "/users/1"),
+    ("GET", "/document-types"), ("GET", "/document-types/lead/fields"),
+    ("POST", "/document-types/lead/fields"), ("GET", "/documents/1/content"),
+])
+def test_every_endpoint_but_health_needs_authentication(anonymous_api, method, path):
+    response = anonymous_api.call(method, path, json={})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthenticated"
+
+
+def test_a_wrong_token_is_401(anonymous_api):
+    response = anonymous_api.get("/leads", headers={"Authorization": "Bearer nope"})
+    assert response.status_code == 401
+
+
+def test_a_user_token_works_but_admin_endpoints_are_403(api, user_token):
+    headers = {"Authorization": f"Bearer {user_token}"}
+    assert api.get("/leads", headers=headers).status_code == 200
+    response = api.post("/users", {"fields": {"LOGIN": "x"}}, headers=headers)
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "forbidden"
+    created = api.post("/leads", {"fields": {"TITLE": "mine"}}, headers=headers).get_json()
+    assert created["fields"]["CREATED_BY_ID"] == created["fields"]["ASSIGNED_BY_ID"]
+
+
+def test_a_deactivated_user_loses_access(api, user_token):
+    users = api.get("/users").get_json()["items"]
+    sam = next(user for user in users if user["fields"]["LOGIN"] == "sam")
+    api.patch(f"/users/{sam['id']}", {"fields": {"ACTIVE": False}})
+    response = api.get("/leads", headers={"Authorization": f"Bearer {user_token}"})
+    assert response.status_code == 401
+
+
+def test_automation_rights_come_from_roles(app):
+    from app.models.users import User
+
+    with app.app_context(), transaction(app) as session:
+        set_role_automation(session, "sales", {"lead": "update", "deal": "read"})
+        user = create_user(session, {"LOGIN": "rita"}, ["sales"])
+        session.refresh(user)
+        rights = {doc_type: user.automation_right(doc_type)
+                  for doc_type in ("lead", "deal", "contact")}
+        admin = session.query(User).filter_by(login="admin").one()
+        assert admin.automation_right("contact") == "update"
+    assert rights == {"lead": "update", "deal": "read", "contact": None}
+
+
+def test_login_page_starts_a_session_that_the_api_accepts(client):
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert b'name="login"' in page.data and b'name="password"' in page.data
+    assert client.get("/").status_code == 302
+    wrong = client.post("/login", data={"login": "admin", "password": "wrong"})
+    assert wrong.status_code == 401
+    response = client.post("/login?next=/", data={"login": "admin", "password": ADMIN_PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert client.get("/api/v1/leads").status_code == 200
+    client.get("/logout")
+    assert client.get("/api/v1/leads").status_code == 401
+
+
+def test_login_never_redirects_to_another_site(client):
+    response = client.post("/login?next=https://evil.example/",
+                           data={"login": "admin", "password": ADMIN_PASSWORD})
+    assert response.headers["Location"] == "/"
+
+
+def test_pages_accept_the_bearer_token(client, admin_headers):
+    response = client.get("/", headers=admin_headers)
+    assert response.status_code == 200
+    assert b"Leads" in response.data
