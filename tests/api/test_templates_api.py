@@ -1,4 +1,4 @@
-"""Templates over the REST API: CRUD, versions, 409 on a stale save, import/export, validate, preview."""
+"""Templates over the REST API: CRUD, versions, 409 on stale saves, import/export, preview."""
 
 from __future__ import annotations
 
