@@ -449,7 +449,7 @@ def _positive_id(field: FieldDef, value: Any, what: str) -> int | None:
         text = value.strip()
         if not text:
             return None
-        if text.isdigit():
+        if text.isdecimal():
             value = int(text)
     if isinstance(value, float) and value.is_integer():
         value = int(value)

@@ -143,9 +143,9 @@ def _classify(item: Any) -> tuple[str, Any]:
     if isinstance(item, str):
         text = item.strip()
         lower = text.lower()
-        if text.isdigit() and int(text) > 0:
+        if text.isdecimal() and int(text) > 0:
             return "user", int(text)
-        if lower.startswith("user:") and text[5:].strip().isdigit() and int(text[5:]) > 0:
+        if lower.startswith("user:") and text[5:].strip().isdecimal() and int(text[5:]) > 0:
             return "user", int(text[5:])
         if lower.startswith("role:") and text[5:].strip() and len(text) <= 69:
             return "role", text[5:].strip()

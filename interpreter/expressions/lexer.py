@@ -11,6 +11,7 @@ from .substitutions import find_closing
 OPERATORS = ("<=", ">=", "!=", "<>", "==", "+", "-", "*", "/", "%", "&", "=", "<", ">",
              "(", ")", ",")
 MAX_NUMBER_LENGTH = 40
+DIGITS = frozenset("0123456789")  # str.isdigit() also accepts "²", which int() refuses
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\", '"': '"', "'": "'"}
 
 
@@ -29,7 +30,7 @@ def tokenize(source: str, offset: int = 0) -> list[Token]:
         column = i + offset + 1
         if ch.isspace():
             i += 1
-        elif ch.isdigit() or (ch == "." and i + 1 < n and source[i + 1].isdigit()):
+        elif ch in DIGITS or (ch == "." and i + 1 < n and source[i + 1] in DIGITS):
             i = _number(source, i, column, tokens)
         elif ch in "\"'":
             i = _string(source, i, column, tokens)
@@ -60,24 +61,24 @@ def tokenize(source: str, offset: int = 0) -> list[Token]:
 
 def _number(source: str, i: int, column: int, tokens: list[Token]) -> int:
     start, n = i, len(source)
-    while i < n and source[i].isdigit():
+    while i < n and source[i] in DIGITS:
         i += 1
     if i < n and source[i] == ".":
         i += 1
-        while i < n and source[i].isdigit():
+        while i < n and source[i] in DIGITS:
             i += 1
     if i < n and source[i] in "eE":
         j = i + 1
         if j < n and source[j] in "+-":
             j += 1
-        if j < n and source[j].isdigit():
+        if j < n and source[j] in DIGITS:
             i = j
-            while i < n and source[i].isdigit():
+            while i < n and source[i] in DIGITS:
                 i += 1
     if i - start > MAX_NUMBER_LENGTH:
         raise ExpressionError(f"number longer than {MAX_NUMBER_LENGTH} characters", column,
                               "expression_syntax")
-    if i < n and (source[i].isalpha() or source[i] == "_"):
+    if i < n and (source[i].isalnum() or source[i] == "_"):
         raise ExpressionError(f"unexpected {source[i]!r} after the number", i + column - start,
                               "expression_syntax")
     tokens.append(Token("number", source[start:i], column))

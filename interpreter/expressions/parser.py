@@ -170,7 +170,7 @@ class _Parser:
 
 def _number_value(token: Token) -> int | float:
     text = token.text
-    if text.isdigit():
+    if text.isdecimal():
         return int(text)
     value = float(text)
     if not math.isfinite(value):
