@@ -125,7 +125,7 @@ def deliver_due_messages(app: Flask | None = None) -> dict[str, int]:
         return counts
     while True:
         with transaction(app) as session:
-            token, batch = claim_messages(session, ("email",),
+            token, batch = claim_messages(session, ("email",), CLAIM_BATCH,
                                           states=("pending", "undeliverable"))
         if not batch:
             return counts
