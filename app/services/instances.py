@@ -50,6 +50,30 @@ def register_call_handler(action: str, handler: CallHandler) -> None:
     CALL_HANDLERS[action] = handler
 
 
+# Durable execution hooks, run in the step's transaction: a wait row was written (tasks are
+# created for `task` waits), an instance ended (its timers and tasks are cancelled, a parent
+# waiting for it is woken).
+WaitListener = Callable[[Session, Instance, Wait], None]
+FinishListener = Callable[[Session, Instance], None]
+WAIT_LISTENERS: dict[str, list[WaitListener]] = {}
+FINISH_LISTENERS: list[FinishListener] = []
+
+
+def on_wait_opened(kind: str, listener: WaitListener) -> None:
+    """Call `listener(session, instance, wait)` whenever a wait of `kind` is written."""
+    WAIT_LISTENERS.setdefault(kind, []).append(listener)
+
+
+def on_instance_finished(listener: FinishListener) -> None:
+    """Call `listener(session, instance)` when an instance completes, terminates or fails."""
+    FINISH_LISTENERS.append(listener)
+
+
+def _finished(session: Session, instance: Instance) -> None:
+    for listener in FINISH_LISTENERS:
+        listener(session, instance)
+
+
 class _StepFailed(Exception):
     def __init__(self, node: str | None, message: str, log: list[dict[str, Any]] | None = None,
                  state: dict[str, Any] | None = None) -> None:
@@ -140,6 +164,33 @@ def resume_instance(session: Session, instance: Instance, token: Any,
     return instance
 
 
+def continue_instance(session: Session, instance: Instance,
+                      event: Mapping[str, Any] | None = None) -> Instance:
+    """Run a failed instance's step again from its stored state (retry after a fix).
+
+    The failed step left no changes, so running it again from the last committed state is
+    "retry from the failed block". `event` re-answers the wait whose answer failed.
+    """
+    now = utcnow()
+    tpl = compiled_template(session, instance.template_id, instance.template_version)
+    record = records.get_record(session, instance.document_type, instance.document_id,
+                                for_update=True)
+    if record is None:
+        _store_failure(session, instance, _StepFailed(
+            None, f"the {instance.document_type} {instance.document_id} was deleted"), [], now)
+        return instance
+    instance.status = "running"
+    instance.error = None
+    instance.finished_at = None
+    ctx = _context(session, tpl, instance, record, (), now)
+    if not instance.state:
+        step = start(tpl, ctx)   # failed before its first step (e.g. a bad parameter)
+    else:
+        step = resume(tpl, instance.state, ctx, dict(event) if event else None)
+    _advance(session, tpl, instance, record, step, ctx)
+    return instance
+
+
 def terminate_instance(session: Session, instance: Instance) -> Instance:
     """Stop an instance: status `terminated`, its open waits cancelled (409 when it ended)."""
     if instance.status in FINISHED_STATUSES:
@@ -156,6 +207,7 @@ def terminate_instance(session: Session, instance: Instance) -> Instance:
     session.add(InstanceLogEntry(instance_id=instance.id, at=now, node=None, type="terminate",
                                  message="terminated by a user"))
     session.flush()
+    _finished(session, instance)
     _queue_event(session, instance)
     return instance
 
@@ -223,6 +275,8 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
         instance.finished_at = now
     _write_log(session, instance, applied_log)
     session.flush()
+    if step.status in FINISHED_STATUSES:
+        _finished(session, instance)
     _queue_event(session, instance)
 
 
@@ -267,8 +321,11 @@ def _write_waits(session: Session, instance: Instance, seq: int, waits: list[dic
         if token in known:
             continue
         request = dict(wait.get("request") or {})
-        session.add(Wait(instance_id=instance.id, token=token, node=wait.get("node"),
-                         kind=wait["kind"], request=request, due_at=_due_at(request)))
+        row = Wait(instance_id=instance.id, token=token, node=wait.get("node"),
+                   kind=wait["kind"], request=request, due_at=_due_at(request))
+        session.add(row)
+        for listener in WAIT_LISTENERS.get(wait["kind"], ()):
+            listener(session, instance, row)
         if wait["kind"] == "webhook":
             # The request leaves through the outbox; its answer resumes this token.
             outbox.add_message(session, "webhook", {**request, "token": token,
@@ -321,6 +378,7 @@ def _store_failure(session: Session, instance: Instance, failure: _StepFailed,
                 "message": failure.message})
     _write_log(session, instance, log)
     session.flush()
+    _finished(session, instance)
     _queue_event(session, instance)
 
 
