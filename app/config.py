@@ -46,4 +46,5 @@ def load_config(instance_path: str) -> dict[str, Any]:
         "MAX_JSON_BYTES": _int("BIZFLOW_MAX_JSON_BYTES", 2 * MIB),
         "MAX_UPLOAD_BYTES": _int("BIZFLOW_MAX_UPLOAD_BYTES", 20 * MIB),
         "FILES_DIR": env("BIZFLOW_FILES_DIR") or str(Path(instance_path) / "files"),
+        "PASSWORD_HASH_METHOD": "scrypt",
     }

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -97,7 +98,10 @@ def _set_password(user: User, password: Any) -> None:
         raise _bad("password", f"at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > 1024:
         raise _bad("password", "at most 1024 characters")
-    user.password_hash = generate_password_hash(password)
+    # Tests choose a cheaper hash (PASSWORD_HASH_METHOD); production keeps scrypt.
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() \
+        else "scrypt"
+    user.password_hash = generate_password_hash(password, method=method)
 
 
 def create_user(session: Session, fields: Any, roles: Any = (),
