@@ -166,3 +166,16 @@ def test_the_embedded_worker_delivers_right_after_the_step_commits(app, client, 
     assert [message["Subject"] for _rcpt, message in smtp_sink.messages] == ["New lead: Fast"]
     with transaction(app) as session:
         assert session.scalar(select(OutboxMessage.state)) == "sent"
+
+
+def test_undeliverable_mail_goes_out_once_smtp_is_configured(app, client, managers, smtp_sink):
+    configured = {key: app.config[key] for key in ("SMTP_HOST", "SMTP_PORT")}
+    app.config["SMTP_HOST"] = None
+    post(client, "/leads", {"fields": {"TITLE": "Patience", "CURRENCY_ID": "EUR"}})
+    assert outbox.deliver_due_messages(app)["undeliverable"] == 1
+    assert get(client, "/outbox")["items"][0]["state"] == "undeliverable"
+
+    app.config.update(configured)
+    assert outbox.deliver_due_messages(app)["sent"] == 1
+    assert [message["Subject"] for _rcpt, message in smtp_sink.messages] == ["New lead: Patience"]
+    assert get(client, "/outbox")["items"][0]["state"] == "sent"
