@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.models.users import User
 from app.services.record_events import Origin
 from app.services.records import create_record
+from app.services.templates import install_builtin
 from app.services.users import create_user, set_role_automation
 
 DEMO_PASSWORD = "demo-password"
@@ -48,4 +49,7 @@ def load_demo(session: Session) -> list[str]:
         "TITLE": "Annual freight contract", "CATEGORY_ID": "0", "OPPORTUNITY": 48000,
         "CURRENCY_ID": "EUR", "COMPANY_ID": company.id, "CONTACT_ID": contact.id,
         "ASSIGNED_BY_ID": users[0].id}, None, origin)
+    install_builtin(session, "assign_responsible", {
+        "EuroManager": users[2].id, "BigDealManager": users[0].id,
+        "SmallDealManager": users[1].id})
     return logins

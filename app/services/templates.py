@@ -251,3 +251,21 @@ def preview(session: Session, body: Any) -> dict[str, Any]:
         return run(tpl, dict(fields), parameters=dict(parameters))
     except TemplateError as error:
         raise ApiError(400, "invalid_parameters", str(error), error.errors) from None
+
+
+# --- built-in templates -------------------------------------------------------------------
+
+def install_builtin(session: Session, key: str, constants: Mapping[str, Any] | None = None,
+                    actor: int | None = None, enabled: bool = True) -> Template:
+    """Store the built-in template `key` (templates_bp/KEY.json) with some constants set."""
+    from templates_bp import list_builtin_templates
+
+    found = {entry["key"]: entry["template"] for entry in list_builtin_templates()}
+    if key not in found:
+        raise ApiError(404, "not_found", f"there is no built-in template {key!r}")
+    body = dict(found[key])
+    values = dict(constants or {})
+    body["constants"] = [{**constant, "value": values[constant["id"]]}
+                         if constant.get("id") in values else constant
+                         for constant in body.get("constants", [])]
+    return create_template(session, body, actor, enabled=enabled)
