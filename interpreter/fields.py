@@ -572,6 +572,11 @@ def _kind(value: Any) -> str:
 
 def render_text(value: Any) -> str:
     """A canonical value as text: lists joined by ', ', 500.0 as '500', e-mails by VALUE."""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, str):

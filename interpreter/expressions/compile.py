@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import operator
 from collections.abc import Callable
 from datetime import date, datetime
 from operator import methodcaller
@@ -12,7 +13,7 @@ from ..fields import FieldValueError, parse_user_id, render_text
 from .errors import CompileError, ExpressionError, error_dict
 from .functions import FUNCTION_NAMES, FUNCTIONS, LAZY
 from .limits import Work, check_string_size
-from .operators import arithmetic, as_moment, compare_op, truthy
+from .operators import arithmetic, as_moment, compare_op, normalize_number, truthy
 from .parser import Call, Chain, Literal, Negate, Ref, parse_formula
 from .scope import Scope
 from .statics import Statics
@@ -20,6 +21,7 @@ from .substitutions import Reference, split_text
 
 Compiled = Callable[[Scope], Any]
 Evaluator = Callable[[Scope, Work], Any]  # one formula node: (scope, work) -> value
+_BIG_INT = 2**63
 
 def pointer_join(path: str, key: Any) -> str:
     """`path` extended by one JSON pointer (RFC 6901) segment."""
@@ -102,13 +104,19 @@ def _compile_text(text: str, statics: Statics, path: str,
 
 
 def _join(pieces: list[str | Compiled]) -> Compiled:
+    template = [piece if isinstance(piece, str) else "" for piece in pieces]
+    getters = tuple((index, piece) for index, piece in enumerate(pieces)
+                    if not isinstance(piece, str))
+    fixed = sum(len(piece) for piece in template)
+
     def run(scope: Scope) -> str:
-        out = []
-        size = 0
-        for piece in pieces:
-            text = piece if isinstance(piece, str) else render_text(piece(scope))
+        out = template.copy()
+        size = fixed
+        for index, getter in getters:
+            value = getter(scope)
+            text = value if type(value) is str else render_text(value)
             size += len(text)
-            out.append(text)
+            out[index] = text
         check_string_size(size)
         return "".join(out)
     return run
@@ -290,7 +298,7 @@ class _FormulaCompiler:
         if op == "&":
             return _concatenation(first, rest)
         if op in ("+", "-", "*", "/", "%"):
-            return _fold(first, rest, arithmetic)
+            return _arithmetic_chain(first, rest)
         return _fold(first, rest, compare_op)
 
     def call(self, tree: Call) -> Evaluator:
@@ -341,13 +349,45 @@ def _concatenation(first: Evaluator, rest: tuple) -> Evaluator:
     return run
 
 
+_FAST_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul}
+_PLAIN_NUMBERS = (int, float)
+
+
+def _arithmetic_chain(first: Evaluator, rest: tuple) -> Evaluator:
+    steps = tuple((op, column, operand, _FAST_ARITHMETIC.get(op)) for op, column, operand in rest)
+
+    def run(scope: Scope, work: Work) -> Any:
+        value = first(scope, work)
+        for op, column, operand, fast in steps:
+            right = operand(scope, work)
+            # Plain ints and floats take the short way; everything else the full rules.
+            if fast is not None and type(value) in _PLAIN_NUMBERS \
+                    and type(right) in _PLAIN_NUMBERS:
+                value = fast(value, right)
+                if type(value) is float or abs(value) >= _BIG_INT:
+                    value = _checked(value, column)
+                continue
+            try:
+                value = arithmetic(op, value, right)
+            except ExpressionError as exc:
+                raise exc.at(column) from None
+        return value
+    return run
+
+
+def _checked(value: int | float, column: int) -> int | float:
+    try:
+        return normalize_number(value)
+    except ExpressionError as exc:
+        raise exc.at(column) from None
+
+
 def _fold(first: Evaluator, rest: tuple, apply: Callable[[str, Any, Any], Any]) -> Evaluator:
     def run(scope: Scope, work: Work) -> Any:
         value = first(scope, work)
         for op, column, operand in rest:
             right = operand(scope, work)
             try:
-                work.charge(1)
                 value = apply(op, value, right)
             except ExpressionError as exc:
                 raise exc.at(column) from None
