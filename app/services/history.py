@@ -1,0 +1,79 @@
+"""A record's history: stage changes (who or which trigger), robots run, e-mails sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models.automation import HistoryEntry
+from app.models.processes import Instance, InstanceLogEntry, OutboxMessage
+from app.models.records import Record
+from app.services.record_events import Origin
+
+# Instance log types that are bookkeeping, not something a robot did.
+_QUIET_TYPES = ("start", "end", "condition", "parallel", "join")
+
+
+def add_entry(session: Session, document_type: str, document_id: int, kind: str,
+              message: str, user_id: int | None = None, trigger_id: int | None = None,
+              data: dict[str, Any] | None = None) -> HistoryEntry:
+    """Write one history line in the caller's transaction."""
+    entry = HistoryEntry(document_type=document_type, document_id=document_id, kind=kind,
+                         message=message[:10_000], user_id=user_id, trigger_id=trigger_id,
+                         data=dict(data or {}))
+    session.add(entry)
+    return entry
+
+
+def record_stage_change(session: Session, record: Record, from_stage: str | None,
+                        to_stage: str, actor: int | None, origin: Origin) -> None:
+    """A stage change with who made it: a user, a process (robot) or a trigger."""
+    by = {"user": f"user {actor}" if actor else "the system",
+          "process": f"process instance {origin.id}", "trigger": f"trigger {origin.id}",
+          }.get(origin.kind, origin.kind)
+    if origin.kind == "trigger" and actor:
+        by += f" on behalf of user {actor}"
+    text = f"stage {from_stage} -> {to_stage} by {by}" if from_stage else \
+        f"entered stage {to_stage} ({by})"
+    add_entry(session, record.document_type, record.id, "stage_change", text, user_id=actor,
+              trigger_id=origin.id if origin.kind == "trigger" else None,
+              data={"from": from_stage, "to": to_stage, "origin": origin.to_dict()})
+
+
+def record_history(session: Session, document_type: str, document_id: int,
+                   limit: int = 500) -> list[dict[str, Any]]:
+    """Every history line of a record, oldest first: our entries, robot logs, e-mails."""
+    items: list[dict[str, Any]] = []
+    for entry in session.scalars(select(HistoryEntry).where(
+            HistoryEntry.document_type == document_type,
+            HistoryEntry.document_id == document_id).order_by(HistoryEntry.id).limit(limit)):
+        items.append(entry.to_dict())
+    instances = {row.id: row.template_id for row in session.execute(
+        select(Instance.id, Instance.template_id).where(
+            Instance.document_type == document_type, Instance.document_id == document_id))}
+    if instances:
+        for log in session.scalars(select(InstanceLogEntry).where(
+                InstanceLogEntry.instance_id.in_(instances), InstanceLogEntry.type.not_in(
+                    _QUIET_TYPES)).order_by(InstanceLogEntry.id).limit(limit)):
+            items.append({"id": None, "at": log.at.isoformat(timespec="seconds"),
+                          "kind": "robot" if log.type != "terminate" else "cancelled",
+                          "message": f"{log.type} {log.node or ''}: {log.message}".strip(),
+                          "user_id": None, "trigger_id": None,
+                          "data": {"instance_id": log.instance_id, "node": log.node,
+                                   "type": log.type}})
+        for mail in session.scalars(select(OutboxMessage).where(
+                OutboxMessage.instance_id.in_(instances),
+                OutboxMessage.kind == "email").order_by(OutboxMessage.id).limit(limit)):
+            payload = mail.payload or {}
+            to = ", ".join(str(x) for x in payload.get("to") or [])
+            items.append({"id": None, "at": mail.created_at.isoformat(timespec="seconds"),
+                          "kind": "email",
+                          "message": f"e-mail to {to}: {payload.get('subject', '')} "
+                                     f"({mail.state})",
+                          "user_id": None, "trigger_id": None,
+                          "data": {"outbox_id": mail.id, "state": mail.state,
+                                   "instance_id": mail.instance_id}})
+    items.sort(key=lambda item: item["at"])
+    return items[-limit:]

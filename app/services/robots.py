@@ -1,0 +1,217 @@
+"""Robots per stage: the version-checked list, its compiled template, and running it on entry.
+
+Each stage with robots owns one stored template (disabled, no auto-start) holding the
+compiled graph; saving the list saves a new version of it, so running instances keep the
+version they started on and "edit in designer" opens an ordinary template.
+When a record enters a stage (any path: API, UI, a process, a trigger), the robots instance
+of the stage it left is terminated and the new stage's template starts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.errors import ApiError
+from app.models.automation import StageRobotRun, StageRobots
+from app.models.base import utcnow
+from app.models.processes import FINISHED_STATUSES, Instance, InstanceLogEntry, Template, Wait
+from app.models.records import Record
+from app.services import history, pipelines, record_events, templates
+from app.services.record_events import Origin
+from app.services.records import custom_fields
+from app.services.robots_compile import RobotError, compile_stage, normalise_robots
+
+
+def _stage(session: Session, document_type: str, stage_id: str) -> Any:
+    pipelines.check_pipeline_type(document_type)
+    return pipelines.find_stage(session, document_type, stage_id)
+
+
+def _row(session: Session, document_type: str, stage_id: str) -> StageRobots | None:
+    return session.scalar(select(StageRobots).where(StageRobots.document_type == document_type,
+                                                    StageRobots.stage_id == stage_id))
+
+
+def get_robots(session: Session, document_type: str, stage_id: str) -> dict[str, Any]:
+    """GET .../robots: {"version", "robots"}; a stage never saved is at version 0."""
+    _stage(session, document_type, stage_id)
+    row = _row(session, document_type, stage_id)
+    if row is None:
+        return {"version": 0, "robots": []}
+    return {"version": row.version, "robots": row.robots, "template_id": row.template_id}
+
+
+def _details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"robot": e.get("robot"), "field": e.get("field"), "code": e.get("code"),
+             "message": e.get("message")} for e in errors]
+
+
+def _template_errors_to_robots(details: list[Any], robots: list[dict[str, Any]]
+                               ) -> list[dict[str, Any]]:
+    """Name the robot and field of each interpreter error of the compiled graph."""
+    ids = sorted((r["id"] for r in robots), key=len, reverse=True)
+    result = []
+    for error in details:
+        error = error if isinstance(error, dict) else {"message": str(error)}
+        node = error.get("node") or ""
+        robot = next((rid for rid in ids if node == rid or node.startswith(rid + "_")), None)
+        path = str(error.get("path") or "")
+        parts = path.split("/")
+        field = "properties"
+        if len(parts) > 3 and parts[3] == "properties":
+            field = ".".join(["properties", *parts[4:]])
+        if node.endswith("_if"):
+            field = "condition"
+        elif node.endswith("_timing") or node.endswith("_has_date"):
+            field = "timing"
+        message = error.get("message", "invalid")
+        result.append({"robot": robot, "field": field, "code": error.get("code"),
+                       "message": f"robot {robot or '?'}: {field}: {message}"})
+    return result
+
+
+def compile_robots(session: Session, document_type: str, stage_id: str,
+                   robots: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Normalised robots and their template; a 400 naming robot and field when invalid."""
+    stage = _stage(session, document_type, stage_id)
+    try:
+        normalised = normalise_robots(robots, document_type, custom_fields(session, document_type))
+        body = compile_stage(normalised, document_type, stage_id, stage.name)
+    except RobotError as error:
+        raise ApiError(400, "invalid_robots", str(error), _details(error.errors)) from None
+    try:
+        templates.compile_body(session, body)
+    except ApiError as error:
+        details = _template_errors_to_robots(error.details, normalised)
+        raise ApiError(400, "invalid_robots",
+                       "; ".join(d["message"] for d in details) or error.message,
+                       details) from None
+    return normalised, body
+
+
+def save_robots(session: Session, document_type: str, stage_id: str, version: Any,
+                robots: Any, actor: int | None) -> dict[str, Any]:
+    """PUT .../robots: replace the list when `version` is current (409 otherwise)."""
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise ApiError(400, "invalid_version",
+                       "'version' must be the integer version you edited (from GET)",
+                       [{"field": "version", "message": "an integer is required"}])
+    row = _row(session, document_type, stage_id)
+    current = row.version if row is not None else 0
+    if version != current:
+        raise ApiError(409, "version_conflict",
+                       f"the robots of {document_type} stage {stage_id} are at version "
+                       f"{current}, not {version}: reload and retry",
+                       [{"current_version": current}])
+    normalised, body = compile_robots(session, document_type, stage_id, robots)
+    if row is None:
+        row = StageRobots(document_type=document_type, stage_id=stage_id, version=0, robots=[])
+        session.add(row)
+    template = session.get(Template, row.template_id) if row.template_id else None
+    if template is None or template.deleted_at is not None:
+        template = templates.create_template(session, body, actor, enabled=False)
+        row.template_id = template.id
+    else:
+        templates.save_template(session, template, template.version, body, actor)
+    row.version = current + 1
+    row.robots = normalised
+    row.updated_at = utcnow()
+    session.flush()
+    return {"version": row.version, "robots": row.robots, "template_id": row.template_id}
+
+
+def stage_template(session: Session, document_type: str, stage_id: str) -> dict[str, Any]:
+    """GET .../template: the stage's robots as a bizflow.template/1 graph."""
+    stage = _stage(session, document_type, stage_id)
+    row = _row(session, document_type, stage_id)
+    return compile_stage(row.robots if row else [], document_type, stage_id, stage.name)
+
+
+# --- running --------------------------------------------------------------------------------
+
+def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) -> str | None:
+    """End the robots of the stage the record leaves; returns that stage's id."""
+    runs = session.scalars(select(StageRobotRun).where(
+        StageRobotRun.document_type == record.document_type,
+        StageRobotRun.document_id == record.id, StageRobotRun.status == "running"))
+    left = None
+    now = utcnow()
+    for run in runs:
+        left = run.stage_id
+        run.status = "left"
+        # The instance that moved the record ends itself (change_stage robots end with
+        # `terminated`); cancelling it in the middle of its own step would lose that step.
+        if run.instance_id is None or (origin.kind == "process" and origin.id == run.instance_id):
+            continue
+        instance = session.get(Instance, run.instance_id)
+        if instance is None or instance.status in FINISHED_STATUSES:
+            continue
+        session.execute(Wait.__table__.update()
+                        .where(Wait.instance_id == instance.id, Wait.state == "open")
+                        .values(state="cancelled", answered_at=now))
+        instance.status = "terminated"
+        instance.current_nodes = []
+        instance.finished_at = now
+        instance.updated_at = now
+        session.add(InstanceLogEntry(instance_id=instance.id, at=now, node=None,
+                                     type="terminate", message=reason))
+    return left
+
+
+def _start_stage(session: Session, record: Record, stage_id: str,
+                 actor: int | None) -> list[int]:
+    row = _row(session, record.document_type, stage_id)
+    template = session.get(Template, row.template_id) if row and row.robots and \
+        row.template_id else None
+    instance_id = None
+    if template is not None:
+        from app.services.instances import start_instance
+
+        instance = start_instance(session, template, record, actor=actor)
+        instance_id = instance.id
+    session.add(StageRobotRun(document_type=record.document_type, document_id=record.id,
+                              stage_id=stage_id, instance_id=instance_id,
+                              status="running"))
+    return [instance_id] if instance_id else []
+
+
+def enter_stage(session: Session, record: Record, stage_id: str, actor: int | None,
+                origin: Origin) -> list[int]:
+    """The record is now in `stage_id`: cancel the old stage's robots, start the new ones."""
+    left = _cancel_runs(session, record, origin,
+                        f"cancelled: the record left stage for {stage_id}")
+    history.record_stage_change(session, record, left, stage_id, actor, origin)
+    started = _start_stage(session, record, stage_id, actor)
+    session.flush()
+    return started
+
+
+@record_events.on_record_created
+def _robots_on_create(session: Session, record: Record, changes: dict[str, Any],
+                      actor: int | None, origin: Origin) -> list[int]:
+    field = pipelines.STAGE_FIELD.get(record.document_type)
+    stage_id = record.fields.get(field) if field else None
+    if not stage_id:
+        return []
+    return enter_stage(session, record, stage_id, actor, origin)
+
+
+@record_events.on_record_updated
+def _robots_on_update(session: Session, record: Record, changes: dict[str, Any],
+                      actor: int | None, origin: Origin) -> list[int]:
+    field = pipelines.STAGE_FIELD.get(record.document_type)
+    if not field or field not in changes or not changes[field]:
+        return []
+    if record.fields.get(field) != changes[field]:
+        return []   # a listener (a trigger) already moved the record on: that move counts
+    return enter_stage(session, record, changes[field], actor, origin)
+
+
+@record_events.on_record_deleted
+def _robots_on_delete(session: Session, record: Record, actor: int | None,
+                      origin: Origin) -> None:
+    if record.document_type in pipelines.STAGE_FIELD:
+        _cancel_runs(session, record, origin, "cancelled: the record was deleted")

@@ -1,0 +1,69 @@
+"""Automation test helpers: a JSON API client and record/stage shortcuts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+
+class Api:
+    """A thin JSON client over the Flask test client with fixed headers."""
+
+    def __init__(self, client: Any, headers: dict[str, str]) -> None:
+        self.client = client
+        self.headers = headers
+
+    def call(self, method: str, path: str, json: Any = None,
+             headers: dict[str, str] | None = None) -> Any:
+        return self.client.open(f"/api/v1{path}", method=method, json=json,
+                                headers={**self.headers, **(headers or {})})
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.call("POST", path, json=json, **kwargs)
+
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.call("PUT", path, json=json, **kwargs)
+
+    def patch(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.call("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.call("DELETE", path, **kwargs)
+
+
+@pytest.fixture
+def api(client, admin_headers) -> Api:
+    """JSON API client with the admin's Bearer token."""
+    return Api(client, admin_headers)
+
+
+@pytest.fixture
+def anonymous_api(client) -> Api:
+    """JSON API client without credentials."""
+    return Api(client, {})
+
+
+def create(api: Api, collection: str, **fields: Any) -> dict[str, Any]:
+    """Create a record and return its JSON (asserting 201)."""
+    response = api.post(f"/{collection}", {"fields": fields})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def put_robots(api: Api, document_type: str, stage: str, robots: list[dict[str, Any]]
+               ) -> dict[str, Any]:
+    """Replace a stage's robots (at its current version) and return the saved list."""
+    current = api.get(f"/automation/{document_type}/stages/{stage}/robots").get_json()
+    response = api.call("PUT", f"/automation/{document_type}/stages/{stage}/robots",
+                        json={"version": current["version"], "robots": robots})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def stage_of(api: Api, collection: str, record_id: int, field: str = "STATUS_ID") -> str:
+    return api.get(f"/{collection}/{record_id}").get_json()["fields"][field]
