@@ -191,6 +191,11 @@ def continue_instance(session: Session, instance: Instance,
     return instance
 
 
+def fail_instance(session: Session, instance: Instance, node: str | None, message: str) -> None:
+    """Mark an instance failed from outside a step (e.g. its webhook could not be delivered)."""
+    _store_failure(session, instance, _StepFailed(node, message), [], utcnow())
+
+
 def terminate_instance(session: Session, instance: Instance) -> Instance:
     """Stop an instance: status `terminated`, its open waits cancelled (409 when it ended)."""
     if instance.status in FINISHED_STATUSES:
