@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from interpreter.fields import (
     DEFAULT_DEAL_STAGES,
@@ -285,3 +287,27 @@ def test_parse_user_id_accepts_the_recipient_forms() -> None:
 ])
 def test_render_text(value: object, text: str) -> None:
     assert render_text(value) == text
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
+    | st.sampled_from(["2024-05-03", "2024-05-03T10:00:00+07:00", "user:5", "Y", "a@b.co",
+                       "+1 555 0100", "١٢٣", "²", "2024-02-30", "9" * 30, "1e400"]),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.sampled_from(["VALUE", "VALUE_TYPE", "ID", "x"]), children, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@given(st.sampled_from(FIELD_TYPES), st.booleans(), JSON_VALUES)
+def test_coercion_of_random_values_only_raises_field_value_errors(type_: str, multiple: bool,
+                                                                   raw: object) -> None:
+    definition = field(type_, multiple=multiple)
+    try:
+        value = coerce_value(definition, raw)
+    except FieldValueError as exc:
+        assert exc.field == "UF_TEST"
+        return
+    # A canonical value is stable: coercing it again changes nothing.
+    assert coerce_value(definition, value) == value
+    assert isinstance(render_text(value), str)
