@@ -1,0 +1,78 @@
+"""The designer's pages (template list, canvas, instance view), its static files and live watch."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, abort, render_template, request, send_from_directory
+from flask_socketio import join_room, leave_room
+
+from app.auth import current_user, login_required
+from app.realtime import socketio
+from interpreter.fields import DOCUMENT_TYPES
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "designer_static"
+
+# ES modules must be served with a JavaScript MIME type whatever the host's mime.types says.
+mimetypes.add_type("text/javascript", ".js")
+mimetypes.add_type("text/css", ".css")
+
+bp = Blueprint("designer", __name__, template_folder="templates")
+
+
+@bp.get("/designer/static/<path:filename>")
+def static_file(filename: str):
+    if filename.startswith("vendor-src/"):
+        abort(404)
+    return send_from_directory(STATIC_DIR, filename, max_age=300)
+
+
+@bp.get("/designer/")
+@login_required
+def template_list():
+    return render_template("designer/list.html", user=current_user(), document_types=DOCUMENT_TYPES)
+
+
+@bp.get("/designer/new")
+@login_required
+def new_template():
+    document_type = request.args.get("document_type", "lead")
+    if document_type not in DOCUMENT_TYPES:
+        abort(400, description=f"document_type must be one of {', '.join(DOCUMENT_TYPES)}")
+    return render_template("designer/canvas.html", user=current_user(), template_id=None,
+                           document_type=document_type)
+
+
+@bp.get("/designer/<int:template_id>")
+@login_required
+def edit_template(template_id: int):
+    return render_template("designer/canvas.html", user=current_user(), template_id=template_id,
+                           document_type="")
+
+
+@bp.get("/designer/instances/<int:instance_id>")
+@login_required
+def watch_instance(instance_id: int):
+    return render_template("designer/instance.html", user=current_user(), instance_id=instance_id)
+
+
+@socketio.on("watch_instance")
+def on_watch_instance(data: Any) -> dict[str, Any]:
+    """Join the room `instance:<id>` that app.services.instances publishes progress to."""
+    if current_user() is None:
+        return {"ok": False, "error": "authentication required"}
+    instance_id = data.get("id") if isinstance(data, dict) else None
+    if not isinstance(instance_id, int) or isinstance(instance_id, bool):
+        return {"ok": False, "error": "id must be an instance id (an integer)"}
+    join_room(f"instance:{instance_id}")
+    return {"ok": True}
+
+
+@socketio.on("unwatch_instance")
+def on_unwatch_instance(data: Any) -> dict[str, Any]:
+    instance_id = data.get("id") if isinstance(data, dict) else None
+    if isinstance(instance_id, int):
+        leave_room(f"instance:{instance_id}")
+    return {"ok": True}

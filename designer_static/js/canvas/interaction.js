@@ -1,0 +1,146 @@
+// Mouse behaviour that is ours: drag from an output port to connect, the gear to configure,
+// ports kept above diagram-js's hit areas, and drops resolved from the point under the pointer.
+
+import { ElementFactory } from '../../vendor/diagram-js.bundle.js';
+import { clone } from '../dom.js';
+import { portPoint } from './layouter.js';
+
+/** Which output port is being dragged (read by the connect rule). */
+export class PortDrag {
+  constructor() {
+    this.current = null;
+  }
+}
+
+/** Shapes take their diagram id from the node id; edges get ids no node id can collide with. */
+export class BizflowElementFactory extends ElementFactory {
+  constructor() {
+    super();
+    this.edgeCount = 0;
+  }
+
+  create(type, attrs) {
+    attrs = attrs || {};
+    if (!attrs.id) {
+      if (attrs.bo && attrs.bo.id) attrs.id = attrs.bo.id;
+      else if (type === 'connection') attrs.id = `edge-${++this.edgeCount}`;
+    }
+    return super.create(type, attrs);
+  }
+}
+
+const NODE_ID = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+/** A node id not yet used on the canvas, derived from `base`. */
+export function freshNodeId(elementRegistry, base) {
+  let stem = String(base || 'block').replace(/[^A-Za-z0-9_]/g, '_').replace(/^[^A-Za-z]+/, '');
+  stem = (stem || 'block').slice(0, 56).replace(/\d+$/, '') || 'block';
+  for (let n = 1; ; n++) {
+    const id = `${stem}${n}`;
+    if (NODE_ID.test(id) && !elementRegistry.get(id)) return id;
+  }
+}
+
+export class BizflowInteraction {
+  constructor(eventBus, canvas, connect, rules, elementRegistry, bizflowPortDrag, bizflowBlocks) {
+    const portDrag = bizflowPortDrag;
+
+    eventBus.on('element.mousedown', 1500, (event) => {
+      const target = event.originalEvent && event.originalEvent.target;
+      const portEl = target && target.closest && target.closest('[data-port]');
+      const shape = event.element;
+      if (!portEl || !shape.bo || portEl.dataset.port === 'in') return;
+      if (event.originalEvent.button !== 0) return;
+      const port = portEl.dataset.port;
+      portDrag.current = { shape, port };
+      connect.start(event, shape, portPoint(bizflowBlocks, shape, port));
+      return false;
+    });
+
+    eventBus.on(['connect.cleanup', 'connect.canceled'], () => {
+      portDrag.current = null;
+    });
+
+    // A fast drag may end before any hover event arrived: find the block under the pointer.
+    eventBus.on('connect.end', 2000, (event) => {
+      const ctx = event.context;
+      if (ctx.canExecute) return;
+      const hit = elementAt(event.originalEvent, elementRegistry);
+      if (!hit) return;
+      const allowed = rules.allowed('connection.create', { source: ctx.start, target: hit });
+      if (allowed) {
+        ctx.source = ctx.start;
+        ctx.target = hit;
+        ctx.canExecute = allowed;
+      }
+    });
+
+    eventBus.on('create.end', 2000, (event) => {
+      const ctx = event.context;
+      if (ctx.target && ctx.canExecute) return;
+      const original = event.originalEvent;
+      if (!original || !insideContainer(canvas, original)) return;
+      if (elementAt(original, elementRegistry)) return;
+      ctx.target = canvas.getRootElement();
+      ctx.canExecute = rules.allowed('shape.create', { shape: ctx.elements[0], target: ctx.target });
+    });
+
+    eventBus.on('element.click', (event) => {
+      const target = event.originalEvent && event.originalEvent.target;
+      if (event.element.bo && target && target.closest && target.closest('[data-action="configure"]')) {
+        eventBus.fire('bizflow.configure', { element: event.element });
+      }
+    });
+
+    eventBus.on('element.dblclick', (event) => {
+      if (event.element.bo && !event.element.waypoints) {
+        eventBus.fire('bizflow.configure', { element: event.element });
+      }
+    });
+
+    // Ports and the gear must be above the transparent hit rectangle diagram-js adds.
+    eventBus.on(['shape.added', 'shape.changed'], 100, (event) => {
+      const visual = event.gfx && event.gfx.querySelector(':scope > .djs-visual');
+      if (visual && visual !== event.gfx.lastChild) event.gfx.appendChild(visual);
+    });
+
+    // Copy/paste carries the node data; pasted blocks get fresh ids.
+    eventBus.on('copyPaste.copyElement', 500, (event) => {
+      const { element, descriptor } = event;
+      if (element.waypoints) descriptor.port = element.port;
+      else if (element.bo) descriptor.bo = clone(element.bo);
+    });
+    eventBus.on('copyPaste.pasteElement', (event) => {
+      const { descriptor } = event;
+      if (descriptor.bo) {
+        descriptor.bo = clone(descriptor.bo);
+        descriptor.bo.id = freshNodeId(elementRegistry, descriptor.bo.id);
+      }
+    });
+    eventBus.on('copyPaste.canCopyElements', (event) => {
+      return event.elements.filter((e) => e.bo && e.bo.type !== 'start' || e.waypoints);
+    });
+  }
+}
+
+BizflowInteraction.$inject = [
+  'eventBus', 'canvas', 'connect', 'rules', 'elementRegistry', 'bizflowPortDrag', 'bizflowBlocks',
+];
+
+function insideContainer(canvas, event) {
+  const rect = canvas.getContainer().getBoundingClientRect();
+  return event.clientX >= rect.left && event.clientX <= rect.right &&
+    event.clientY >= rect.top && event.clientY <= rect.bottom;
+}
+
+function elementAt(event, elementRegistry) {
+  if (!event || event.clientX === undefined) return null;
+  for (const el of document.elementsFromPoint(event.clientX, event.clientY)) {
+    const gfx = el.closest && el.closest('[data-node-id]');
+    if (gfx) {
+      const element = elementRegistry.get(gfx.getAttribute('data-element-id'));
+      if (element && element.bo) return element;
+    }
+  }
+  return null;
+}

@@ -1,0 +1,98 @@
+// Draws blocks (title, type, gear, labelled ports) and edges (arrows with port labels).
+
+import { BaseRenderer } from '../../vendor/diagram-js.bundle.js';
+import { BLOCK_WIDTH, inputOffset, portOffset } from '../blocks.js';
+import { s } from '../dom.js';
+
+const MAX_TITLE = 26;
+
+function short(text, max) {
+  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
+export default class BizflowRenderer extends BaseRenderer {
+  constructor(eventBus, bizflowBlocks) {
+    super(eventBus, 2000);
+    this.blocks = bizflowBlocks;
+  }
+
+  canRender(element) {
+    return Boolean(element.bo || element.waypoints);
+  }
+
+  drawShape(visual, shape) {
+    const node = shape.bo;
+    const block = this.blocks.get(node.type);
+    const gfx = visual.parentNode;
+    gfx.setAttribute('data-node-id', node.id);
+    gfx.setAttribute('data-node-type', node.type);
+    const width = shape.width;
+    const height = shape.height;
+    const body = s('rect', {
+      class: `bf-body bf-group-${block.group || 'other'}`, x: 0, y: 0, rx: 8, ry: 8, width, height,
+    });
+    visual.append(body);
+    visual.append(s('text', { class: 'bf-title', x: 12, y: 20, text: short(node.title || block.title || node.type, MAX_TITLE) }));
+    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 34) }));
+    if (node.type !== 'start') {
+      const gear = s('g', { class: 'bf-gear', 'data-action': 'configure', transform: `translate(${width - 18}, 16)` },
+        s('title', { text: 'Configure' }),
+        s('circle', { r: 9 }),
+        s('text', { class: 'bf-gear-icon', x: 0, y: 4, text: '⚙' }));
+      visual.append(gear);
+    }
+    if (this.blocks.hasInput(node)) {
+      const at = inputOffset(height);
+      visual.append(s('g', { class: 'bf-port bf-port-in', 'data-port': 'in', transform: `translate(${at.x}, ${at.y})` },
+        s('circle', { r: 7 })));
+    }
+    const ports = this.blocks.portsOf(node);
+    ports.forEach((port, index) => {
+      const at = portOffset(index, ports.length, height);
+      const label = this.blocks.portLabel(node, port);
+      visual.append(s('g', { class: 'bf-port bf-port-out', 'data-port': port, transform: `translate(${at.x}, ${at.y})` },
+        s('title', { text: label || 'next' }),
+        label ? s('text', { class: 'bf-port-label', x: -12, y: 4, text: short(label, 20) }) : null,
+        s('circle', { r: 7 })));
+    });
+    return body;
+  }
+
+  drawConnection(visual, connection) {
+    const gfx = visual.parentNode;
+    gfx.setAttribute('data-edge-from', connection.source.id);
+    gfx.setAttribute('data-edge-to', connection.target.id);
+    gfx.setAttribute('data-edge-port', connection.port || 'next');
+    const points = connection.waypoints;
+    const path = s('path', { class: 'bf-edge', d: pathOf(points) });
+    visual.append(path);
+    const last = points[points.length - 1];
+    const prev = points[points.length - 2] || points[0];
+    const angle = Math.atan2(last.y - prev.y, last.x - prev.x) * 180 / Math.PI;
+    visual.append(s('path', { class: 'bf-arrow', d: 'M0,0 L-10,-5 L-10,5 Z', transform: `translate(${last.x}, ${last.y}) rotate(${angle})` }));
+    const port = connection.port || 'next';
+    if (port !== 'next' && connection.source.bo) {
+      const label = this.blocks.portLabel(connection.source.bo, port);
+      const first = points[0];
+      visual.append(s('text', { class: 'bf-edge-label', x: first.x + 12, y: first.y - 6, text: short(label, 24) }));
+    }
+    return path;
+  }
+
+  getShapePath(shape) {
+    const { x, y, width, height } = shape;
+    return `M${x},${y}h${width}v${height}h${-width}z`;
+  }
+
+  getConnectionPath(connection) {
+    return pathOf(connection.waypoints);
+  }
+}
+
+BizflowRenderer.$inject = ['eventBus', 'bizflowBlocks'];
+
+function pathOf(points) {
+  return points.map((p, i) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ');
+}
+
+export { BLOCK_WIDTH };

@@ -1,0 +1,94 @@
+// The palette: every block type of the registry, grouped and searchable; drag one onto the canvas
+// (or click it to drop it in the middle of the view).
+
+import { BLOCK_WIDTH, blockHeight } from './blocks.js';
+import { clear, clone, h } from './dom.js';
+import { freshNodeId } from './canvas/interaction.js';
+
+/** Default properties of a new block, from its schema defaults (branches get two to start). */
+export function defaultProperties(block) {
+  const schema = block.properties_schema || {};
+  const props = {};
+  for (const [key, sub] of Object.entries(schema.properties || {})) {
+    if (sub.default !== undefined) props[key] = clone(sub.default);
+  }
+  const branchSchema = schema.properties && schema.properties.branches;
+  if (branchSchema && !props.branches) {
+    const withWhen = Boolean(branchSchema.items && branchSchema.items.properties && branchSchema.items.properties.when);
+    props.branches = withWhen
+      ? [{ id: 'yes', title: 'Yes', when: { all: [] } }, { id: 'no', title: 'Otherwise', when: null }]
+      : [{ id: 'branch1', title: 'Branch 1' }, { id: 'branch2', title: 'Branch 2' }];
+  }
+  return props;
+}
+
+export function renderPalette(container, diagram, blocks) {
+  const search = h('input', { type: 'search', class: 'bf-palette-search', placeholder: 'Search blocks', 'aria-label': 'Search blocks' });
+  const list = h('div', { class: 'bf-palette-list' });
+  const create = diagram.get('create');
+  const factory = diagram.get('elementFactory');
+  const registry = diagram.get('elementRegistry');
+
+  const newShape = (block) => {
+    const bo = { id: freshNodeId(registry, block.type), type: block.type, title: block.title, properties: defaultProperties(block) };
+    return factory.createShape({ bo, width: BLOCK_WIDTH, height: blockHeight(blocks.portsOf(bo).length) });
+  };
+
+  const render = () => {
+    const q = search.value.trim().toLowerCase();
+    clear(list);
+    const groups = new Map();
+    for (const block of blocks.list) {
+      if (block.type === 'start' && registry.filter((e) => e.bo && e.bo.type === 'start').length) continue;
+      const text = `${block.title} ${block.type} ${block.group} ${block.description || ''}`.toLowerCase();
+      if (q && !text.includes(q)) continue;
+      if (!groups.has(block.group)) groups.set(block.group, []);
+      groups.get(block.group).push(block);
+    }
+    for (const [group, items] of groups) {
+      list.append(h('div', { class: 'bf-palette-group', text: blocks.groupTitle(group) }));
+      for (const block of items) {
+        const item = h('div', {
+          class: `bf-palette-item bf-group-${block.group}`, 'data-palette-type': block.type, title: block.description || block.title,
+          role: 'button', tabindex: 0,
+        }, h('span', { class: 'bf-palette-title', text: block.title }), h('span', { class: 'bf-palette-type', text: block.type }));
+        let pressed = false;
+        item.addEventListener('mousedown', (event) => {
+          if (event.button !== 0) return;
+          pressed = true;
+          create.start(event, newShape(block));
+        });
+        item.addEventListener('click', () => {
+          if (!pressed) return;
+          pressed = false;
+          // A click without a drag: drop the block in the middle of the visible area.
+          if (diagram.get('dragging').context()) return;
+          placeInView(diagram, newShape(block));
+        });
+        item.addEventListener('keydown', (event) => {
+          if (event.key === 'Enter' || event.key === ' ') {
+            event.preventDefault();
+            placeInView(diagram, newShape(block));
+          }
+        });
+        list.append(item);
+      }
+    }
+    if (!list.firstChild) list.append(h('div', { class: 'bf-palette-empty', text: 'No block matches' }));
+  };
+  search.addEventListener('input', render);
+  diagram.get('eventBus').on(['shape.added', 'shape.removed'], (e) => {
+    if (e.element.bo && e.element.bo.type === 'start') render();
+  });
+  render();
+  container.append(search, list);
+  return { render };
+}
+
+function placeInView(diagram, shape) {
+  const canvas = diagram.get('canvas');
+  const box = canvas.viewbox();
+  const at = { x: Math.round(box.x + box.width / 2), y: Math.round(box.y + box.height / 2) };
+  diagram.get('modeling').createShape(shape, at, canvas.getRootElement());
+  diagram.get('selection').select(shape);
+}
