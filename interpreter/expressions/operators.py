@@ -161,7 +161,8 @@ def arithmetic(op: str, left: Any, right: Any) -> Any:
 
 
 def _date_arithmetic(op: str, left: Any, right: Any) -> Any:
-    if op == "-" and _is_moment(left) and (_is_moment(right) or isinstance(right, str)):
+    if op == "-" and _is_moment(left) and (_is_moment(right) or (isinstance(right, str)
+                                                                  and not looks_numeric(right))):
         a, b = left, as_moment(right)
         if type(a) is date and type(b) is date:
             return (a - b).days

@@ -119,6 +119,8 @@ def test_date_arithmetic() -> None:
     assert formula("={=Document:BEGINDATE} + 3") == "2024-05-04"
     assert formula("=3 + {=Document:BEGINDATE}") == "2024-05-04"
     assert formula("={=Document:BEGINDATE} - 1") == "2024-04-30"
+    assert formula('={=Document:BEGINDATE} - "2"') == "2024-04-29"
+    assert formula('={=Document:CLOSEDATE} - "2024-05-01"') == 30
     assert formula("={=Document:CLOSEDATE} - {=Document:BEGINDATE}") == 30
     assert formula("={=Document:DATE_CREATE} + 0.5") == "2024-05-01T20:00:00+00:00"
     assert formula("=today() - {=Document:BEGINDATE}") == 2
