@@ -9,6 +9,7 @@ of the stage it left is terminated and the new stage's template starts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import select
@@ -19,9 +20,16 @@ from app.models.automation import StageRobotRun, StageRobots
 from app.models.base import utcnow
 from app.models.processes import FINISHED_STATUSES, Instance, InstanceLogEntry, Template, Wait
 from app.models.records import Record
-from app.services import history, pipelines, record_events, templates
+from app.services import (
+    history,
+    pipelines,
+    record_events,
+    sms,  # noqa: F401  (registers the sms and delete_document calls)
+    templates,
+)
+from app.services.instances import register_call_handler, start_instance
 from app.services.record_events import Origin
-from app.services.records import custom_fields
+from app.services.records import custom_fields, delete_record
 from app.services.robots_compile import RobotError, compile_stage, normalise_robots
 
 
@@ -168,8 +176,6 @@ def _start_stage(session: Session, record: Record, stage_id: str,
         row.template_id else None
     instance_id = None
     if template is not None:
-        from app.services.instances import start_instance
-
         instance = start_instance(session, template, record, actor=actor)
         instance_id = instance.id
     session.add(StageRobotRun(document_type=record.document_type, document_id=record.id,
@@ -215,3 +221,13 @@ def _robots_on_delete(session: Session, record: Record, actor: int | None,
                       origin: Origin) -> None:
     if record.document_type in pipelines.STAGE_FIELD:
         _cancel_runs(session, record, origin, "cancelled: the record was deleted")
+
+
+def _delete_document(session: Session, instance: Instance, record: Record,
+                     request: Mapping[str, Any]) -> dict[str, Any]:
+    """The `delete_document` call of the "delete record" robot."""
+    delete_record(session, record, instance.started_by, Origin.process(instance.id))
+    return {}
+
+
+register_call_handler("delete_document", _delete_document)

@@ -15,12 +15,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
 from app.auth import require_user
 from app.models.automation import AppTrigger, Trigger
+from app.models.processes import Instance, OutboxMessage
 from app.models.records import Record
 from app.models.users import User
 from app.services import pipelines, record_events, records
@@ -436,3 +437,43 @@ def _field_changed(session: Session, record: Record, changes: dict[str, Any],
         if result["moved"]:
             break
     return []
+
+
+# E-mail a process writes to the outbox for the record's own address is "email.sent": it
+# fires when the step that wrote it commits (whether or not SMTP is configured yet).
+_SENT_MAIL = "bizflow.sent_mail"
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_sent_mail(session: Session, _context: Any) -> None:
+    for obj in session.new:
+        if isinstance(obj, OutboxMessage) and obj.kind == "email" and obj.instance_id:
+            session.info.setdefault(_SENT_MAIL, []).append(obj.id)
+
+
+@event.listens_for(Session, "before_commit")
+def _fire_email_sent(session: Session) -> None:
+    for _round in range(8):   # firing may start robots that send more mail; bounded
+        ids = session.info.pop(_SENT_MAIL, None)
+        if not ids:
+            return
+        rows = session.execute(
+            select(OutboxMessage.id, OutboxMessage.payload, Instance.document_type,
+                   Instance.document_id)
+            .join(Instance, Instance.id == OutboxMessage.instance_id)
+            .where(OutboxMessage.id.in_(ids),
+                   Instance.document_type.in_(pipelines.PIPELINE_TYPES))).all()
+        for _id, payload, document_type, document_id in rows:
+            if not session.scalar(select(Trigger.id).where(
+                    Trigger.document_type == document_type, Trigger.event == "email.sent")
+                    .limit(1)):
+                continue
+            record = records.get_record(session, document_type, document_id)
+            if record is None:
+                continue
+            own = {str(e.get("VALUE", "")).lower() for e in record.fields.get("EMAIL") or ()
+                   if isinstance(e, dict)}
+            sent_to = {str(a).lower() for a in (payload or {}).get("to") or ()}
+            if own & sent_to:
+                fire_event(session, "email.sent", record,
+                           {"to": sorted(sent_to), "subject": (payload or {}).get("subject")})

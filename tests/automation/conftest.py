@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 
-
 class Api:
     """A thin JSON client over the Flask test client with fixed headers."""
 
