@@ -12,7 +12,7 @@ from typing import Any
 from ..fields import FieldValueError, parse_user_id, render_text
 from .errors import CompileError, ExpressionError, error_dict
 from .functions import FUNCTION_NAMES, FUNCTIONS, LAZY
-from .limits import Work, check_string_size
+from .limits import MAX_STRING, Work, check_string_size
 from .operators import arithmetic, as_moment, compare_op, normalize_number, truthy
 from .parser import Call, Chain, Literal, Negate, Ref, parse_formula
 from .scope import Scope
@@ -117,7 +117,8 @@ def _join(pieces: list[str | Compiled]) -> Compiled:
             text = value if type(value) is str else render_text(value)
             size += len(text)
             out[index] = text
-        check_string_size(size)
+        if size > MAX_STRING:
+            check_string_size(size)
         return "".join(out)
     return run
 
