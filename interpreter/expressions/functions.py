@@ -53,10 +53,6 @@ class Function(NamedTuple):
     run: Callable[[Any, Work, list[Any]], Any]  # (scope, work, evaluated arguments)
 
 
-def _text(value: Any) -> str:
-    return render_text(value)
-
-
 def _flatten(args: list[Any]) -> list[Any]:
     items: list[Any] = []
     for arg in args:
@@ -113,7 +109,7 @@ def _intval(scope: Any, work: Work, args: list[Any]) -> Any:
     value = args[0]
     if isinstance(value, int | float) or value is None:
         return 0 if value is None else normalize_number(int(value))
-    match = _LEADING_INT.match(_text(value))
+    match = _LEADING_INT.match(render_text(value))
     return normalize_number(int(match.group())) if match else 0
 
 
@@ -121,16 +117,16 @@ def _floatval(scope: Any, work: Work, args: list[Any]) -> Any:
     value = args[0]
     if isinstance(value, int | float) or value is None:
         return 0 if value is None else normalize_number(float(value))
-    match = _LEADING_FLOAT.match(_text(value))
+    match = _LEADING_FLOAT.match(render_text(value))
     return normalize_number(float(match.group())) if match else 0
 
 
 def _strlen(scope: Any, work: Work, args: list[Any]) -> Any:
-    return len(_text(args[0]))
+    return len(render_text(args[0]))
 
 
 def _substr(scope: Any, work: Work, args: list[Any]) -> Any:
-    text = _text(args[0])
+    text = render_text(args[0])
     start = int(to_number(args[1]))
     rest = text[start:] if start >= 0 else text[max(len(text) + start, 0):]
     if len(args) < 3 or args[2] is None:
@@ -140,19 +136,19 @@ def _substr(scope: Any, work: Work, args: list[Any]) -> Any:
 
 
 def _upper(scope: Any, work: Work, args: list[Any]) -> Any:
-    return check_string(_text(args[0]).upper())
+    return check_string(render_text(args[0]).upper())
 
 
 def _lower(scope: Any, work: Work, args: list[Any]) -> Any:
-    return check_string(_text(args[0]).lower())
+    return check_string(render_text(args[0]).lower())
 
 
 def _trim(scope: Any, work: Work, args: list[Any]) -> Any:
-    return _text(args[0]).strip()
+    return render_text(args[0]).strip()
 
 
 def _concat(scope: Any, work: Work, args: list[Any]) -> Any:
-    pieces = [_text(arg) for arg in args]
+    pieces = [render_text(arg) for arg in args]
     size = sum(len(piece) for piece in pieces)
     check_string_size(size)
     work.charge(size)
@@ -227,7 +223,7 @@ def _workdateadd(scope: Any, work: Work, args: list[Any]) -> Any:
 def _datediff(scope: Any, work: Work, args: list[Any]) -> Any:
     first = _moment_arg("datediff", args[0])
     second = _moment_arg("datediff", args[1])
-    unit = _text(args[2]).strip().lower() if len(args) > 2 else "d"
+    unit = render_text(args[2]).strip().lower() if len(args) > 2 else "d"
     if unit not in DIFF_UNITS:
         raise ExpressionError(f"datediff: unknown unit {unit!r}; use s, m, h, d or w")
     if first is None or second is None:
@@ -241,7 +237,7 @@ def _datediff(scope: Any, work: Work, args: list[Any]) -> Any:
 
 def _randstring(scope: Any, work: Work, args: list[Any]) -> Any:
     length = int(to_number(args[0])) if args else 10
-    alphabet = _text(args[1]) if len(args) > 1 else RANDSTRING_ALPHABET
+    alphabet = render_text(args[1]) if len(args) > 1 else RANDSTRING_ALPHABET
     if not 1 <= length <= MAX_RANDSTRING:
         raise ExpressionError(f"randstring: length must be between 1 and {MAX_RANDSTRING:,}")
     if not alphabet or len(alphabet) > 10_000:
@@ -253,8 +249,8 @@ def _randstring(scope: Any, work: Work, args: list[Any]) -> Any:
 def _number_format(scope: Any, work: Work, args: list[Any]) -> Any:
     number = to_number(args[0])
     decimals = int(to_number(args[1])) if len(args) > 1 else 0
-    point = _text(args[2]) if len(args) > 2 else "."
-    separator = _text(args[3]) if len(args) > 3 else ","
+    point = render_text(args[2]) if len(args) > 2 else "."
+    separator = render_text(args[3]) if len(args) > 3 else ","
     if not 0 <= decimals <= 20:
         raise ExpressionError("number_format: decimals must be between 0 and 20")
     if len(point) > 10 or len(separator) > 10:
@@ -277,8 +273,8 @@ def _implode(scope: Any, work: Work, args: list[Any]) -> Any:
     if isinstance(separator, list) and not isinstance(items, list):
         separator, items = items, separator  # implode(list, separator) is accepted too
     items = items if isinstance(items, list) else [items]
-    pieces = [_text(item) for item in items]
-    glue = _text(separator)
+    pieces = [render_text(item) for item in items]
+    glue = render_text(separator)
     size = sum(len(piece) for piece in pieces) + len(glue) * max(len(pieces) - 1, 0)
     check_string_size(size)
     work.charge(size)
@@ -286,7 +282,7 @@ def _implode(scope: Any, work: Work, args: list[Any]) -> Any:
 
 
 def _explode(scope: Any, work: Work, args: list[Any]) -> Any:
-    separator, text = _text(args[0]), _text(args[1])
+    separator, text = render_text(args[0]), render_text(args[1])
     if not separator:
         raise ExpressionError("explode: the separator must not be empty")
     check_list_size(text.count(separator) + 1)
@@ -342,7 +338,7 @@ def format_moment(fmt: str, moment: date | datetime) -> str:
 
 
 def _date(scope: Any, work: Work, args: list[Any]) -> Any:
-    fmt = _text(args[0])
+    fmt = render_text(args[0])
     if len(fmt) > 1000:
         raise ExpressionError("date: the format may have at most 1,000 characters")
     if len(args) > 1:

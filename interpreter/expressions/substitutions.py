@@ -13,10 +13,7 @@ INSTANCE_KEYS = ("ID", "STARTED_BY", "STARTED_AT")
 
 _KIND_BY_LOWER = {kind.lower(): kind for kind in KINDS}
 _NAME = r"[A-Za-z][A-Za-z0-9_]{0,63}"
-_PATTERNS = {
-    "Document": re.compile(rf"^(?P<name>{_NAME})(?:\.(?P<prop>[A-Z_]+))?$"),
-    "Block": re.compile(rf"^(?P<name>{_NAME}):(?P<output>{_NAME})(?:\.(?P<prop>[A-Z_]+))?$"),
-}
+_BLOCK = re.compile(rf"^(?P<name>{_NAME}):(?P<output>{_NAME})(?:\.(?P<prop>[A-Z_]+))?$")
 _SIMPLE = re.compile(rf"^(?P<name>{_NAME})(?:\.(?P<prop>[A-Z_]+))?$")
 _USAGE = ("{=Document:CODE}, {=Variable:ID}, {=Parameter:ID}, {=Constant:ID}, "
           "{=Block:NODE:OUTPUT} or {=Instance:ID|STARTED_BY|STARTED_AT}")
@@ -45,7 +42,7 @@ def parse_reference(body: str, column: int | None = None) -> Reference:
     if kind is None:
         raise ExpressionError(f"unknown substitution {{={body}}}: use {_USAGE}", column,
                               "unknown_reference")
-    match = _PATTERNS.get(kind, _SIMPLE).match(rest.strip())
+    match = (_BLOCK if kind == "Block" else _SIMPLE).match(rest.strip())
     if not match:
         raise ExpressionError(f"malformed substitution {{={body}}}: use {_USAGE}", column,
                               "expression_syntax")
