@@ -110,12 +110,14 @@ def _entries(values: Any) -> Iterator[tuple[str, Any]]:
         yield _classify(item)
 
 
-def _flatten(values: Any) -> Iterator[Any]:
+def _flatten(values: Any, depth: int = 0) -> Iterator[Any]:
     if values is None or values == "":
         return
     if isinstance(values, list | tuple):
+        if depth > 8:
+            raise RecipientError("recipients nested in lists more than 8 levels deep")
         for item in values:
-            yield from _flatten(item)
+            yield from _flatten(item, depth + 1)
     elif isinstance(values, str) and ("," in values or ";" in values):
         # A list rendered into text ("a@x.com, b@y.com") is still a list of recipients.
         for piece in values.replace(";", ",").split(","):

@@ -12,7 +12,7 @@ from typing import Any
 from ..fields import FieldValueError, parse_user_id, render_text
 from .errors import CompileError, ExpressionError, error_dict
 from .functions import FUNCTION_NAMES, FUNCTIONS, LAZY
-from .limits import MAX_STRING, Work, check_string_size
+from .limits import MAX_STRING, MAX_VALUE_DEPTH, Work, check_string_size
 from .operators import arithmetic, as_moment, compare_op, normalize_number, truthy
 from .parser import Call, Chain, Literal, Negate, Ref, parse_formula
 from .scope import Scope
@@ -55,18 +55,22 @@ def _constant(value: Any) -> Compiled:
     return lambda scope: value
 
 
-def _compile_any(value: Any, statics: Statics, path: str,
-                 errors: list[dict[str, Any]]) -> Compiled:
+def _compile_any(value: Any, statics: Statics, path: str, errors: list[dict[str, Any]],
+                 depth: int = 0) -> Compiled:
     if isinstance(value, str):
         if value.startswith("="):
             return compile_formula(value, statics, path, errors)
         return _compile_text(value, statics, path, errors)
+    if isinstance(value, list | dict) and depth >= MAX_VALUE_DEPTH:
+        errors.append(error_dict("expression_too_deep", f"value nested deeper than "
+                                 f"{MAX_VALUE_DEPTH} levels", path))
+        return _constant(None)
     if isinstance(value, list):
-        items = [_compile_any(item, statics, pointer_join(path, i), errors)
+        items = [_compile_any(item, statics, pointer_join(path, i), errors, depth + 1)
                  for i, item in enumerate(value)]
         return lambda scope: [item(scope) for item in items]
     if isinstance(value, dict):
-        entries = [(key, _compile_any(item, statics, pointer_join(path, key), errors))
+        entries = [(key, _compile_any(item, statics, pointer_join(path, key), errors, depth + 1))
                    for key, item in value.items()]
         return lambda scope: {key: item(scope) for key, item in entries}
     return _constant(value)

@@ -9,6 +9,7 @@ MAX_DEPTH = 50
 MAX_STRING = 1_000_000
 MAX_LIST = 10_000
 MAX_WORK = 2_000_000
+MAX_VALUE_DEPTH = 64  # lists and objects nested inside one property value
 
 
 class Work:

@@ -7,6 +7,7 @@ from typing import Any
 from .compile import pointer_join
 from .errors import ExpressionError
 from .lexer import tokenize
+from .limits import MAX_VALUE_DEPTH
 from .substitutions import Reference, parse_reference, split_text
 
 
@@ -20,13 +21,15 @@ def references(value: Any, path: str = "") -> list[Reference]:
     return found
 
 
-def _collect(value: Any, path: str, found: list[Reference]) -> None:
+def _collect(value: Any, path: str, found: list[Reference], depth: int = 0) -> None:
+    if depth > MAX_VALUE_DEPTH:
+        return
     if isinstance(value, dict):
         for key, item in value.items():
-            _collect(item, pointer_join(path, key), found)
+            _collect(item, pointer_join(path, key), found, depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _collect(item, pointer_join(path, index), found)
+            _collect(item, pointer_join(path, index), found, depth + 1)
     elif isinstance(value, str) and "{=" in value:
         if value.startswith("="):
             _from_formula(value, path, found)

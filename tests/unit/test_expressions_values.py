@@ -220,3 +220,13 @@ def test_reference_text_is_canonical() -> None:
     assert Reference("Block", "make", "DocumentId", None).text() == "{=Block:make:DocumentId}"
     assert Reference("Document", "ASSIGNED_BY_ID", None, "EMAIL").text() == \
         "{=Document:ASSIGNED_BY_ID.EMAIL}"
+
+
+def test_deeply_nested_values_are_refused_not_crashed() -> None:
+    value: object = "{=Document:TITLE}"
+    for _ in range(5000):
+        value = [value]
+    errors = errors_of(value)
+    assert errors[0]["code"] == "expression_too_deep"
+    assert "nested deeper than 64 levels" in errors[0]["message"]
+    assert references(value) == []

@@ -88,3 +88,11 @@ def test_resolve_users_in_a_dry_run_keeps_roles() -> None:
 def test_resolve_users_errors(values: object, message: str) -> None:
     with pytest.raises(RecipientError, match=message):
         resolve_users(values, Directory())
+
+
+def test_deeply_nested_recipient_lists_are_refused() -> None:
+    values: object = 5
+    for _ in range(50):
+        values = [values]
+    with pytest.raises(RecipientError, match="more than 8 levels"):
+        resolve_recipients(values, Directory())
