@@ -273,7 +273,7 @@ def _action_nodes(robot: dict[str, Any], document_type: str,
                   stage_id: str) -> list[tuple[str, str, dict[str, Any]]]:
     """The (suffix, block type, properties) chain that performs one robot's action."""
     rtype, props = robot["type"], robot["properties"]
-    if rtype in BLOCK_ROBOTS:
+    if rtype in BLOCK_ROBOTS and rtype not in CATALOGUE:
         if rtype == "change_stage":
             return [("do", "change_stage", props), ("stop", "end", {"status": "terminated"})]
         return [("do", rtype, props)]
@@ -455,6 +455,8 @@ def compile_stage(robots: list[dict[str, Any]], document_type: str, stage_id: st
         y = 280 if len(chains) > 1 else 160
         pending: list[tuple[str, str]] = [(source, port)]   # loose ends to connect onward
         for robot in chain:
+            if not pending:
+                break   # the robot before ended the instance (changed the stage, deleted)
             first_node = len(graph.nodes)
             y, ends = _robot_nodes(graph, robot, document_type, stage_id, x, y)
             for end in pending:

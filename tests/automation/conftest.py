@@ -66,3 +66,46 @@ def put_robots(api: Api, document_type: str, stage: str, robots: list[dict[str, 
 
 def stage_of(api: Api, collection: str, record_id: int, field: str = "STATUS_ID") -> str:
     return api.get(f"/{collection}/{record_id}").get_json()["fields"][field]
+
+
+def instances_of(api: Api, document_type: str, record_id: int) -> list[dict[str, Any]]:
+    """Instances running or run on a record, oldest first."""
+    body = api.get(f"/instances?document_type={document_type}&document_id={record_id}")
+    return sorted(body.get_json()["items"], key=lambda item: item["id"])
+
+
+def history_of(app: Any, document_type: str, record_id: int) -> list[dict[str, Any]]:
+    from app.db import read_transaction
+    from app.services.history import record_history
+
+    with app.app_context(), read_transaction(app) as session:
+        return record_history(session, document_type, record_id)
+
+
+def fire_timers(app: Any, instance_id: int, now: Any) -> int:
+    """Fire the instance's open timers as if the clock showed `now` (the worker's job)."""
+    from sqlalchemy import select
+
+    from app.db import transaction
+    from app.models.processes import Wait
+    from app.services.timers import fire_wait
+
+    fired = 0
+    with app.app_context(), transaction(app) as session:
+        ids = list(session.scalars(select(Wait.id).where(
+            Wait.instance_id == instance_id, Wait.state == "open", Wait.kind == "timer")))
+        for wait_id in ids:
+            fired += fire_wait(session, wait_id, now)
+    return fired
+
+
+def open_timers(app: Any, instance_id: int) -> list[Any]:
+    """Due times of the instance's open timers."""
+    from sqlalchemy import select
+
+    from app.db import read_transaction
+    from app.models.processes import Wait
+
+    with app.app_context(), read_transaction(app) as session:
+        return list(session.scalars(select(Wait.due_at).where(
+            Wait.instance_id == instance_id, Wait.state == "open", Wait.kind == "timer")))
