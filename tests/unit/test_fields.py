@@ -298,7 +298,7 @@ JSON_VALUES = st.recursive(
     max_leaves=8)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
 @given(st.sampled_from(FIELD_TYPES), st.booleans(), JSON_VALUES)
 def test_coercion_of_random_values_only_raises_field_value_errors(type_: str, multiple: bool,
                                                                    raw: object) -> None:
