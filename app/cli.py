@@ -1,4 +1,4 @@
-"""The `bizflow` console script: a Flask CLI group whose app is built only when a command needs it."""
+"""The `bizflow` console script: a Flask CLI group that builds the app only when needed."""
 
 from flask.cli import FlaskGroup
 
