@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -95,7 +95,14 @@ def check_parameters(session: Session, template: Template, parameters: Any) -> d
         raise ApiError(400, "invalid_parameters", str(error), error.errors) from None
 
 
-def start_instance(session: Session, template: Template, record: Record,
+class TemplateRef(Protocol):
+    """What starting needs of a template: a Template row, or any (id, version) pair."""
+
+    id: int
+    version: int
+
+
+def start_instance(session: Session, template: TemplateRef, record: Record,
                    parameters: Mapping[str, Any] | None = None, actor: int | None = None,
                    changed_fields: Iterable[str] = ()) -> Instance:
     """Start one instance of the template's current version on `record` and run its first step.
@@ -397,7 +404,8 @@ def _write_log(session: Session, instance: Instance, log: list[dict[str, Any]]) 
                      "at": datetime.fromisoformat(at) if isinstance(at, str) else utcnow(),
                      "node": entry.get("node"), "type": str(entry.get("type") or "")[:32],
                      "message": str(entry.get("message") or "")})
-    session.execute(insert(InstanceLogEntry), rows)
+    # A Core executemany: the log is written once and never read back in this session.
+    session.connection().execute(insert(InstanceLogEntry.__table__), rows)
 
 
 # --- call waits answered in the same transaction ------------------------------------------
