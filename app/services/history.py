@@ -13,7 +13,8 @@ from app.models.records import Record
 from app.services.record_events import Origin
 
 # Instance log types that are bookkeeping, not something a robot did.
-_QUIET_TYPES = ("start", "end", "condition", "parallel", "join")
+# (terminations are written as our own "cancelled" entries, with the reason).
+_QUIET_TYPES = ("start", "end", "condition", "parallel", "join", "terminate")
 
 
 def add_entry(session: Session, document_type: str, document_id: int, kind: str,
@@ -58,7 +59,7 @@ def record_history(session: Session, document_type: str, document_id: int,
                 InstanceLogEntry.instance_id.in_(instances), InstanceLogEntry.type.not_in(
                     _QUIET_TYPES)).order_by(InstanceLogEntry.id).limit(limit)):
             items.append({"id": None, "at": log.at.isoformat(timespec="seconds"),
-                          "kind": "robot" if log.type != "terminate" else "cancelled",
+                          "kind": "robot",
                           "message": f"{log.type} {log.node or ''}: {log.message}".strip(),
                           "user_id": None, "trigger_id": None,
                           "data": {"instance_id": log.instance_id, "node": log.node,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.api.errors import ApiError
 from app.models.automation import StageRobotRun, StageRobots
 from app.models.base import utcnow
-from app.models.processes import FINISHED_STATUSES, Instance, InstanceLogEntry, Template, Wait
+from app.models.processes import FINISHED_STATUSES, Instance, Template
 from app.models.records import Record
 from app.services import (
     history,
@@ -27,7 +27,7 @@ from app.services import (
     sms,  # noqa: F401  (registers the sms and delete_document calls)
     templates,
 )
-from app.services.instances import register_call_handler, start_instance
+from app.services.instances import register_call_handler, start_instance, terminate_instance
 from app.services.record_events import Origin
 from app.services.records import custom_fields, delete_record
 from app.services.robots_compile import RobotError, compile_stage, normalise_robots
@@ -146,7 +146,6 @@ def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) 
         StageRobotRun.document_type == record.document_type,
         StageRobotRun.document_id == record.id, StageRobotRun.status == "running"))
     left = None
-    now = utcnow()
     for run in runs:
         left = run.stage_id
         run.status = "left"
@@ -157,15 +156,10 @@ def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) 
         instance = session.get(Instance, run.instance_id)
         if instance is None or instance.status in FINISHED_STATUSES:
             continue
-        session.execute(Wait.__table__.update()
-                        .where(Wait.instance_id == instance.id, Wait.state == "open")
-                        .values(state="cancelled", answered_at=now))
-        instance.status = "terminated"
-        instance.current_nodes = []
-        instance.finished_at = now
-        instance.updated_at = now
-        session.add(InstanceLogEntry(instance_id=instance.id, at=now, node=None,
-                                     type="terminate", message=reason))
+        terminate_instance(session, instance)
+        history.add_entry(session, record.document_type, record.id, "cancelled",
+                          f"robots of stage {run.stage_id} {reason}",
+                          data={"instance_id": instance.id, "stage": run.stage_id})
     return left
 
 
@@ -188,7 +182,7 @@ def enter_stage(session: Session, record: Record, stage_id: str, actor: int | No
                 origin: Origin) -> list[int]:
     """The record is now in `stage_id`: cancel the old stage's robots, start the new ones."""
     left = _cancel_runs(session, record, origin,
-                        f"cancelled: the record left stage for {stage_id}")
+                        f"cancelled: the record moved on to {stage_id}")
     history.record_stage_change(session, record, left, stage_id, actor, origin)
     started = _start_stage(session, record, stage_id, actor)
     session.flush()
