@@ -18,4 +18,6 @@ API_BLUEPRINTS: list[str] = [
     "app.api.instances",
     "app.api.outbox",
     "app.api.block_types",
+    "app.api.tasks",
+    "app.api.operations",
 ]

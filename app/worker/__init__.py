@@ -100,9 +100,11 @@ class EmbeddedWorker:
 
     def _loop(self) -> None:
         woken = True
+        # A job asking for a shorter pause (due timers) makes the loop look more often.
+        pause = min([self.poll_seconds, *(job.every for job in self.jobs)])
         while not self._stop.is_set():
             self.run_due_jobs(everything=woken)
-            woken = self._wake.wait(self.poll_seconds)
+            woken = self._wake.wait(pause)
             self._wake.clear()
 
 
@@ -111,7 +113,7 @@ def start_embedded(app: Flask, poll_seconds: float = POLL_SECONDS) -> EmbeddedWo
     worker = app.extensions.get(_EXTENSION)
     if worker is not None and worker.alive:
         return worker
-    _register_builtin_jobs()
+    register_builtin_jobs()
     worker = EmbeddedWorker(app, list(JOBS.values()), poll_seconds).start()
     app.extensions[_EXTENSION] = worker
     return worker
@@ -124,9 +126,12 @@ def stop_embedded(app: Flask) -> None:
         worker.stop()
 
 
-def _register_builtin_jobs() -> None:
+def register_builtin_jobs() -> None:
+    """Register the jobs every worker runs (outbox delivery, due waits, webhooks)."""
     # Imported here: the jobs need the services, which need the models; the worker module
     # itself stays importable from anywhere (services call wake()).
+    from app.executors import register_jobs
     from app.services.outbox import deliver_due_messages
 
     JOBS.setdefault("deliver-outbox", Job("deliver-outbox", deliver_due_messages, POLL_SECONDS))
+    register_jobs()
