@@ -8,10 +8,12 @@ from flask import Blueprint, request
 
 from app.api.openapi import operation
 from app.api.pipelines import json_object
-from app.auth import automation_required, current_user, login_required
+from app.auth import admin_required, automation_required, current_user, login_required
 from app.db import read_transaction, transaction
 from app.services import robots, triggers
 from app.services.robots_compile import CATALOGUE, ROBOT_TYPES, TIMING_MODES
+from app.services.users import set_role_automation
+from interpreter.fields import DOCUMENT_TYPES
 
 bp = Blueprint("automation", __name__)
 TAGS = ["automation"]
@@ -193,3 +195,27 @@ def delete_app_trigger(code: str):
     with transaction() as session:
         triggers.delete_app_trigger(session, code)
     return "", 204
+
+
+# --- access rights -----------------------------------------------------------------------
+
+RIGHTS_SCHEMA = {"type": "object", "additionalProperties": {"enum": ["read", "update", None]}}
+
+
+@bp.get("/automation/rights")
+@operation("The current user's automation right per document type", tags=TAGS,
+           responses={200: RIGHTS_SCHEMA})
+@login_required
+def my_rights():
+    user = current_user()
+    return {doc_type: user.automation_right(doc_type) for doc_type in DOCUMENT_TYPES}
+
+
+@bp.put("/automation/roles/<role>")
+@operation("Give a role automation rights per document type (admin only)", tags=TAGS,
+           request=RIGHTS_SCHEMA, responses={200: RIGHTS_SCHEMA})
+@admin_required
+def set_role_rights(role: str):
+    body = json_object()
+    with transaction() as session:
+        return dict(set_role_automation(session, role, body).automation)
