@@ -161,7 +161,8 @@ def _http_path(app: Any, leads: list[dict[str, Any]], clients: int) -> tuple[flo
     for worker in workers:
         worker.join()
     elapsed = time.perf_counter() - began
-    server.close()
+    # Closed from inside waitress's own loop thread (closing from here races its select()).
+    server.trigger.pull_trigger(server.close)
     if errors:
         raise AssertionError(f"HTTP errors: {errors[:3]}")
     return elapsed, [record_id for record_id in ids if record_id is not None]
