@@ -19,7 +19,7 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.db import is_sqlite, transaction
+from app.db import is_sqlite, read_transaction, transaction
 from app.models.base import utcnow
 from app.models.processes import OUTBOX_KINDS, OutboxMessage
 from app.services import mail
@@ -117,21 +117,31 @@ def deliver_due_messages(app: Flask | None = None) -> dict[str, int]:
     """The worker job: deliver every due e-mail and notification; returns counts by outcome."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
     counts = {"sent": 0, "retry": 0, "failed": 0, "undeliverable": 0}
-    counts["sent"] += deliver_notifications(app)
+    # Cheap reads first: an idle worker must not take SQLite's write lock every second.
+    if _anything_due(app, ("notify",), ("pending",)):
+        counts["sent"] += deliver_notifications(app)
     settings = mail.SmtpSettings.from_config(app.config)
     problem = settings.problem()
     if problem:
-        counts["undeliverable"] = mark_undeliverable(app, problem)
+        if _anything_due(app, ("email",), ("pending",)):
+            counts["undeliverable"] = mark_undeliverable(app, problem)
         return counts
-    while True:
+    while _anything_due(app, ("email",), ("pending", "undeliverable")):
         with transaction(app) as session:
             token, batch = claim_messages(session, ("email",), CLAIM_BATCH,
                                           states=("pending", "undeliverable"))
         if not batch:
-            return counts
+            break
         for message in batch:
             outcome = send_claimed_email(app, settings, message, token)
             counts[outcome] += 1
+    return counts
+
+
+def _anything_due(app: Flask | None, kinds: tuple[str, ...], states: tuple[str, ...]) -> bool:
+    with read_transaction(app) as session:
+        return session.scalar(select(OutboxMessage.id).where(
+            _due(kinds, utcnow(), states)).limit(1)) is not None
 
 
 def send_claimed_email(app: Flask | None, settings: mail.SmtpSettings,
