@@ -98,3 +98,27 @@ def test_deleting_a_template_keeps_its_instances(api):
     instance = api.get(f"/instances/{lead['started_instances'][0]}").get_json()
     assert instance["status"] == "waiting"
     assert api.post("/leads", {"fields": {"TITLE": "after"}}).get_json()["started_instances"] == []
+
+
+def test_each_committed_step_is_published_to_the_instance_room(app, api, monkeypatch):
+    import app.realtime as realtime
+    from app.db import transaction
+    from app.services.record_events import Origin
+    from app.services.records import create_record
+
+    published = []
+    monkeypatch.setattr(realtime, "publish",
+                        lambda event, payload, room=None: published.append((event, payload, room)))
+    api.post("/templates", waiting_template())
+    lead = api.post("/leads", {"fields": {"TITLE": "live"}}).get_json()
+    instance_id = lead["started_instances"][0]
+    events = [(payload["id"], payload["status"], room)
+              for event, payload, room in published if event == "instance"]
+    assert events == [(instance_id, "waiting", f"instance:{instance_id}")]
+
+    published.clear()
+    with pytest.raises(RuntimeError), transaction(app) as session:
+        create_record(session, "lead", {"TITLE": "rolled back"}, None, Origin("system"))
+        raise RuntimeError("the caller's transaction fails after the step")
+    assert [event for event, _payload, _room in published if event == "instance"] == []
+    assert api.get("/instances").get_json()["total"] == 1
