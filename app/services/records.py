@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -40,14 +42,39 @@ def check_document_type(document_type: str) -> None:
                        f"expected one of {', '.join(DOCUMENT_TYPES)}")
 
 
+# Custom field definitions are read on every create and update, and change rarely: they are
+# cached per database for a few seconds (another process sees a new field within that time;
+# this process at once, see forget_custom_fields).
+_CUSTOM_FIELDS_TTL = 5.0
+# Keyed by the engine's connection pool (shared by its read and write engines).
+_custom_cache: weakref.WeakKeyDictionary[Any, dict[str, tuple[float, list[FieldDef]]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def _cache_of(bind: Any) -> dict[str, tuple[float, list[FieldDef]]]:
+    return _custom_cache.setdefault(bind.pool, {})
+
+
+def forget_custom_fields(bind: Any, document_type: str) -> None:
+    """Drop the cached custom fields of a type (call after the change committed)."""
+    _cache_of(bind).pop(document_type, None)
+
+
 def custom_fields(session: Session, document_type: str) -> list[FieldDef]:
     """The `UF_` fields defined for a document type, oldest first."""
+    cache = _cache_of(session.get_bind())
+    cached = cache.get(document_type)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < _CUSTOM_FIELDS_TTL:
+        return cached[1]
     rows = session.scalars(select(CustomField).where(CustomField.document_type == document_type)
                            .order_by(CustomField.id))
-    return [FieldDef(code=row.code, type=row.type, title=row.title, multiple=row.multiple,
-                     required=row.required,
-                     options=tuple((key, title) for key, title in row.options))
-            for row in rows]
+    fields = [FieldDef(code=row.code, type=row.type, title=row.title, multiple=row.multiple,
+                       required=row.required,
+                       options=tuple((key, title) for key, title in row.options))
+              for row in rows]
+    cache[document_type] = (now, fields)
+    return fields
 
 
 def fields_of(session: Session, document_type: str) -> dict[str, FieldDef]:
@@ -109,14 +136,15 @@ def create_record(session: Session, document_type: str, fields: Any, actor: int 
     defs = fields_of(session, document_type)
     values = _coerce_input(defs, fields, None)
     values.update(system_values or {})
-    if actor is not None and values.get("ASSIGNED_BY_ID") is None and "ASSIGNED_BY_ID" in defs:
-        values["ASSIGNED_BY_ID"] = actor
     values = {code: value for code, value in values.items() if value is not None}
     _check_users_exist(session, defs, values)
+    if actor is not None and "ASSIGNED_BY_ID" not in values and "ASSIGNED_BY_ID" in defs:
+        values["ASSIGNED_BY_ID"] = actor
     record_events.run_validators(session, document_type, values, values, None)
     _check_required(defs, values)
-    record = Record(document_type=document_type, fields=values,
-                    created_by_id=actor, modified_by_id=actor)
+    now = utcnow()
+    record = Record(document_type=document_type, fields=values, created_at=now,
+                    modified_at=now, created_by_id=actor, modified_by_id=actor)
     session.add(record)
     session.flush()
     record.started_instances = record_events.record_created(
