@@ -136,6 +136,20 @@ def deliver_due_webhooks(app: Flask) -> int:
     return started
 
 
+def wait_idle(timeout: float = 30.0) -> bool:
+    """Block until no webhook of this process is being sent (tests, clean shutdown)."""
+    taken = 0
+    try:
+        for _ in range(POOL_SIZE):
+            if not _in_flight.acquire(timeout=timeout):
+                return False
+            taken += 1
+        return True
+    finally:
+        for _ in range(taken):
+            _in_flight.release()
+
+
 def _deliver_and_release(app: Flask, message: OutboxMessage, token: str) -> None:
     try:
         with app.app_context():

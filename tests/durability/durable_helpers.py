@@ -80,3 +80,60 @@ def fire(app: Any, at: datetime | None = None) -> int:
     from app.services.timers import fire_due_waits
 
     return fire_due_waits(app, now=at)
+
+
+class HookServer:
+    """A real local HTTP server (port 0) that records requests and answers from a script."""
+
+    def __init__(self, port: int = 0) -> None:
+        import http.server
+        import threading
+
+        self.requests: list[dict[str, Any]] = []
+        self.answers: list[tuple[int, str]] = []   # consumed one per request, then 200 "ok"
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8") if length else ""
+                server.requests.append({"method": self.command, "path": self.path,
+                                        "headers": dict(self.headers), "body": body})
+                status, text = server.answers.pop(0) if server.answers else (200, "ok")
+                payload = text.encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def url(self, path: str = "/hook") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def deliver_webhooks(app: Any, rounds: int = 50) -> None:
+    """Run the webhook job until nothing is in flight (deliveries run on a thread pool)."""
+    import time
+
+    from app.services import webhooks
+
+    for _ in range(rounds):
+        with app.app_context():
+            started = webhooks.deliver_due_webhooks(app)
+        webhooks.wait_idle()
+        if not started:
+            return
+        time.sleep(0.01)
