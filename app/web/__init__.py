@@ -4,4 +4,5 @@ WEB_BLUEPRINTS: list[str] = [
     "app.web.auth_pages",
     "app.web.home",
     "app.web.designer",
+    "app.web.automation",
 ]

@@ -1,0 +1,33 @@
+"""Automation pages render, escape user text, and are read-only without the update right."""
+
+from __future__ import annotations
+
+from conftest import create, put_robots
+
+
+def test_pipeline_page_shows_stages_robots_and_triggers_escaped(api, client, admin_headers):
+    put_robots(api, "lead", "IN_PROCESS", [{"type": "history", "title": "<script>x</script>",
+                                            "properties": {"text": "t"}}])
+    api.post("/automation/lead/triggers", {"event": "webhook", "stage_id": "PROCESSED",
+                                           "title": "Hook <b>"})
+    page = client.get("/automation/lead/0", headers=admin_headers)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert 'data-stage-id="IN_PROCESS"' in html and 'data-robot-id="R1"' in html
+    assert "<script>x</script>" not in html and "&lt;script&gt;x&lt;/script&gt;" in html
+    assert "Hook <b>" not in html
+    assert 'href="/designer/' in html            # edit in designer
+    assert 'data-action="add-robot"' in html
+
+
+def test_kanban_and_record_history_pages(api, client, admin_headers):
+    lead = create(api, "leads", TITLE="Kanban <i>card</i>")
+    api.patch(f"/leads/{lead['id']}", {"fields": {"STATUS_ID": "IN_PROCESS"}})
+    board = client.get("/automation/lead/0/kanban", headers=admin_headers)
+    html = board.get_data(as_text=True)
+    assert f'data-record-id="{lead["id"]}"' in html and "<i>card</i>" not in html
+    page = client.get(f"/automation/lead/records/{lead['id']}", headers=admin_headers)
+    html = page.get_data(as_text=True)
+    assert 'data-history-kind="stage_change"' in html and "NEW -&gt; IN_PROCESS" in html
+    assert client.get("/automation/lead/records/999999", headers=admin_headers).status_code == 404
+    assert client.get("/automation/contact/0", headers=admin_headers).status_code == 404
