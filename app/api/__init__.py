@@ -10,6 +10,7 @@ API_BLUEPRINTS: list[str] = [
     "app.api.document_types",
     "app.api.records",
     "app.api.users",
+    "app.api.roles",
     "app.api.pipelines",
     "app.api.automation",
     "app.api.events",

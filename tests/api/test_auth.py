@@ -91,3 +91,22 @@ def test_pages_accept_the_bearer_token(client, admin_headers):
     response = client.get("/", headers=admin_headers)
     assert response.status_code == 200
     assert b"Leads" in response.data
+
+
+def test_roles_api_sets_automation_rights(api, app):
+    from app.models.users import User
+
+    response = api.call("PUT", "/roles/marketing", json={
+        "title": "Marketing", "automation": {"lead": "update", "deal": "read"}})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json() == {"name": "marketing", "title": "Marketing",
+                                   "automation": {"lead": "update", "deal": "read"}}
+    api.call("PUT", "/roles/marketing", json={"automation": {"deal": None}})
+    roles = {role["name"]: role for role in api.get("/roles").get_json()["items"]}
+    assert roles["marketing"]["automation"] == {"lead": "update"}
+    assert "admin" in roles
+    user = api.post("/users", {"fields": {"LOGIN": "mo"}, "roles": ["marketing"]}).get_json()
+    with app.app_context(), transaction(app) as session:
+        assert session.get(User, user["id"]).automation_right("lead") == "update"
+    bad = api.call("PUT", "/roles/marketing", json={"automation": {"lead": "write"}})
+    assert bad.status_code == 400

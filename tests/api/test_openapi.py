@@ -20,7 +20,7 @@ from tests.conftest import ADMIN_TOKEN
 
 # The foundation's endpoints; other parts add their own fuzz tests for theirs.
 FOUNDATION_PATHS = (r"^/api/v1/(health|openapi\.json|document-types|leads|contacts|companies"
-                    r"|deals|documents|users)")
+                    r"|deals|documents|users|roles)")
 MAX_EXAMPLES = 10
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
