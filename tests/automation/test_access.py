@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import Api, create
+from automation_api import Api, create
 
 
 def user_api(app, client, api, login: str, role: str, rights: dict) -> Api:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import create, put_robots
+from automation_api import create, put_robots
 
 
 def test_pipeline_page_shows_stages_robots_and_triggers_escaped(api, client, admin_headers):

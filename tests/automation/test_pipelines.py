@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import create
+from automation_api import create
 
 
 def test_default_lead_statuses_and_deal_pipeline(api):

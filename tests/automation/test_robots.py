@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from conftest import (
+from automation_api import (
     create,
     fire_timers,
     history_of,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import create, history_of, put_robots
+from automation_api import create, history_of, put_robots
 
 
 def add_trigger(api, document_type="lead", **body):
