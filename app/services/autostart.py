@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.models.processes import Template
@@ -17,15 +17,18 @@ from app.models.records import Record
 from app.services.instances import start_instance
 from app.services.record_events import Origin, on_record_created, on_record_updated
 
+_TEMPLATES = Template.__table__
+_ENABLED_OF_TYPE = select(_TEMPLATES.c.id, _TEMPLATES.c.version, _TEMPLATES.c.auto_start).where(
+    _TEMPLATES.c.document_type == bindparam("document_type"), _TEMPLATES.c.enabled.is_(True),
+    _TEMPLATES.c.deleted_at.is_(None)).order_by(_TEMPLATES.c.id)
+
 
 def templates_starting_on(session: Session, document_type: str, event: str) -> list[Any]:
     """(id, version) rows of the enabled templates of `document_type` that start on `event`.
 
     Only the columns needed are read: this query runs for every record created or changed.
     """
-    rows = session.execute(select(Template.id, Template.version, Template.auto_start).where(
-        Template.document_type == document_type, Template.enabled.is_(True),
-        Template.deleted_at.is_(None)).order_by(Template.id))
+    rows = session.connection().execute(_ENABLED_OF_TYPE, {"document_type": document_type})
     return [row for row in rows if event in (row.auto_start or ())]
 
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.models.users import Role, User, user_roles
+
+_USERS = User.__table__
+_USER_BY_ID = select(_USERS.c.id, _USERS.c.login, _USERS.c.name, _USERS.c.last_name,
+                     _USERS.c.email).where(_USERS.c.id == bindparam("id"),
+                                           _USERS.c.active.is_(True))
 
 
 class Directory:
@@ -30,9 +35,8 @@ class Directory:
         except (TypeError, ValueError):
             return None
         if key not in self._users:
-            row = self._session.execute(
-                select(User.id, User.login, User.name, User.last_name, User.email)
-                .where(User.id == key, User.active.is_(True))).first()
+            # Core execution on the session's connection: a plain row, no ORM overhead.
+            row = self._session.connection().execute(_USER_BY_ID, {"id": key}).first()
             self._users[key] = None if row is None else {
                 "ID": row.id, "LOGIN": row.login, "NAME": row.name,
                 "LAST_NAME": row.last_name, "EMAIL": row.email}
