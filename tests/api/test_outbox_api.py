@@ -56,3 +56,17 @@ def test_mail_waits_visibly_in_the_outbox_without_smtp(app, api):
 
 def test_the_outbox_needs_authentication(anonymous_api):
     assert anonymous_api.get("/outbox").status_code == 401
+
+
+def test_role_recipients_resolve_to_their_members_emails(api):
+    for login in ("ann", "bob"):
+        created = api.post("/users", {"fields": {"LOGIN": login, "NAME": login, "LAST_NAME": "S",
+                                                 "EMAIL": f"{login}@example.com"},
+                                      "roles": ["sales"], "password": "sales-password"})
+        assert created.status_code == 201, created.get_json()
+    body = mail_template()
+    body["nodes"][1]["properties"]["to"] = ["role:sales"]
+    api.post("/templates", body)
+    api.post("/leads", {"fields": {"TITLE": "Team"}})
+    email = api.get("/outbox?kind=email").get_json()["items"][0]
+    assert sorted(email["payload"]["to"]) == ["ann@example.com", "bob@example.com"]
