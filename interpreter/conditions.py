@@ -252,8 +252,8 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _as_text(value: Any) -> Any:
-    return value if isinstance(value, str) or value is None else render_text(value)
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else render_text(value)
 
 
 # --- normalizing canonical values into comparable Python values ---------------------------
@@ -392,7 +392,7 @@ def _untyped(op: str, left: Callable, right: Callable) -> Condition:
     if op in ("contains", "not_contains"):
         def contains(scope: Scope) -> bool:
             a, b = left(scope), right(scope)
-            if a is None:
+            if a is None or b is None:
                 return False
             if isinstance(a, list):
                 wanted = b if isinstance(b, list) else [b]

@@ -279,7 +279,9 @@ def coerce_value(field: FieldDef, value: Any) -> Any:
         for item in items:
             if item is None:
                 raise _bad(field, "a multiple field cannot hold null items")
-            result.append(_COERCERS[field.type](field, item))
+            coerced = _COERCERS[field.type](field, item)
+            if coerced is not None:  # "" items (empty form inputs) are dropped
+                result.append(coerced)
         return result
     if isinstance(value, list | tuple) and field.type not in ("email", "phone"):
         raise _bad(field, "expected one value, got a list (the field is not multiple)")

@@ -250,6 +250,7 @@ def test_multiple_fields_coerce_each_value_and_wrap_single_ones() -> None:
     many = field("integer", multiple=True)
     assert coerce_value(many, ["1", 2, 3.0]) == [1, 2, 3]
     assert coerce_value(many, "7") == [7]
+    assert coerce_value(many, ["", "8", " "]) == [8]
     with pytest.raises(FieldValueError, match="null items"):
         coerce_value(many, [1, None])
     with pytest.raises(FieldValueError, match="expected an integer"):

@@ -14,7 +14,7 @@ from interpreter.expressions import CompileError, ExpressionError, compile_value
 BIG = "x" * 400_000
 SCOPE_DOCUMENT = {"TITLE": "Roof", "OPPORTUNITY": 1500, "COMMENTS": BIG,
                   "BEGINDATE": "2024-05-03", "ASSIGNED_BY_ID": 5}
-FAST = 1.0  # seconds: generous for a loaded CI machine, far below "hangs"
+FAST = 3.0  # seconds: generous for a loaded shared machine, far below a hang
 
 
 def run_timed(text: str, document: dict | None = None) -> tuple[object, float]:
@@ -86,7 +86,7 @@ TOKENS = ["1", "2.5", "0", "-", "+", "*", "/", "%", "&", "=", "!=", "<", "<=", "
           "datediff(", "randstring(", "number_format(", "implode(", "explode(", "merge(",
           "intval(", "floatval(", "strlen(", "upper(", "concat(", "ceil(", "floor(", "trim(",
           "lower(", "unknown(", "1e308", "99999999999999999999"]
-FUZZ = settings(max_examples=250, deadline=1000, derandomize=True, database=None,
+FUZZ = settings(max_examples=250, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 
 
