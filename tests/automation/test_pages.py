@@ -31,3 +31,21 @@ def test_kanban_and_record_history_pages(api, client, admin_headers):
     assert 'data-history-kind="stage_change"' in html and "NEW -&gt; IN_PROCESS" in html
     assert client.get("/automation/lead/records/999999", headers=admin_headers).status_code == 404
     assert client.get("/automation/contact/0", headers=admin_headers).status_code == 404
+
+
+def test_the_page_is_read_only_without_the_update_right(app, client, api):
+    from sqlalchemy import select
+
+    from app.db import transaction
+    from app.models.users import User
+    from app.services.users import issue_token
+
+    api.post("/users", {"fields": {"LOGIN": "viewer", "NAME": "Viewer"}, "roles": ["viewers"],
+                        "password": "long-enough-password"})
+    api.put("/automation/roles/viewers", {"lead": "read"})
+    with app.app_context(), transaction(app) as session:
+        token = issue_token(session, session.scalar(select(User).where(User.login == "viewer")))
+    headers = {"Authorization": f"Bearer {token}"}
+    html = client.get("/automation/lead/0", headers=headers).get_data(as_text=True)
+    assert 'data-readonly="true"' in html and 'data-action="add-robot"' not in html
+    assert client.get("/automation/deal/0", headers=headers).status_code == 403

@@ -1,0 +1,130 @@
+"""Browser: add a robot and a trigger on the automation page; drag a Kanban card to a stage."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"]
+TOKEN = "automation-browser-token"
+
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium): browser tests skipped",
+                allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+pytestmark = pytest.mark.browser
+
+
+class Live:
+    def __init__(self, url: str, app: Any) -> None:
+        self.url = url
+        self.app = app
+
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        response = self.app.test_client().open(
+            f"/api/v1{path}", method=method, json=body,
+            headers={"Authorization": f"Bearer {TOKEN}"})
+        return response.get_json(silent=True)
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from app.services.bootstrap import prepare
+
+    tmp = tmp_path_factory.mktemp("automation-browser")
+    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+                      "SECRET_KEY": "test", "ADMIN_PASSWORD": "admin-password-1",
+                      "API_TOKEN": TOKEN, "REDIS_URL": None, "SMTP_HOST": None,
+                      "FILES_DIR": str(tmp / "files"),
+                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    prepare(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield Live(f"http://127.0.0.1:{server.server_port}", app)
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, live: Live) -> Iterator[Any]:
+    context = browser.new_context(base_url=live.url, viewport={"width": 1700, "height": 1000})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto("/login")
+    page.fill("input[name=login]", "admin")
+    page.fill("input[name=password]", "admin-password-1")
+    page.locator("form button, form [type=submit]").first.click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def test_add_a_robot_and_a_trigger_through_the_dialogs(page, live):
+    page.goto("/automation/lead/0")
+    stage = page.locator('[data-stage-id="IN_PROCESS"]')
+    stage.locator('[data-action="add-robot"]').click()
+    page.select_option("#robot-type", "modify_fields")
+    page.fill("#robot-title", "Mark <b>contacted</b>")
+    page.fill('#robot-properties [data-property="fields"]', '{"COMMENTS": "contacted"}')
+    page.select_option("#robot-timing", "after")
+    page.fill("#robot-interval", "1h")
+    page.click('[data-action="save-robot"]')
+    robot = stage.locator('[data-robot-id="R1"]')
+    robot.wait_for()
+    assert "Mark <b>contacted</b>" in robot.inner_text()
+    saved = live.api("GET", "/automation/lead/stages/IN_PROCESS/robots")
+    assert saved["robots"][0]["timing"] == {"mode": "after", "interval": "1h",
+                                            "field": None, "work_time": False}
+    # A bad interval is reported in the dialog, nothing is saved.
+    robot.locator('[data-action="edit-robot"]').click()
+    page.fill("#robot-interval", "later")
+    page.click('[data-action="save-robot"]')
+    page.locator("#robot-error", has_text="timing.interval").wait_for()
+    page.keyboard.press("Escape")
+    stage.locator('[data-action="add-trigger"]').click()
+    page.select_option("#trigger-event", "call.missed")
+    page.fill('#trigger-settings [data-property="line"]', "+100")
+    page.click('[data-action="save-trigger"]')
+    stage.locator("[data-trigger-id]").wait_for()
+    (trigger,) = live.api("GET", "/automation/lead/triggers")["items"]
+    assert trigger["event"] == "call.missed" and trigger["settings"] == {"line": "+100"}
+    assert trigger["stage_id"] == "IN_PROCESS"
+
+
+def test_dragging_a_kanban_card_changes_the_stage_and_runs_its_robots(page, live):
+    live.api("PUT", "/automation/lead/stages/PROCESSED/robots", {"version": 0, "robots": [
+        {"type": "modify_fields", "properties": {"fields": {"POST": "dragged"}}}]})
+    lead = live.api("POST", "/leads", {"fields": {"TITLE": "Drag me"}})
+    page.goto("/automation/lead/0/kanban")
+    card = page.locator(f'.kanban-card[data-record-id="{lead["id"]}"]')
+    card.drag_to(page.locator('.column[data-stage-id="PROCESSED"]'))
+    page.locator(f'.column[data-stage-id="PROCESSED"] .kanban-card[data-moved="true"]'
+                 f'[data-record-id="{lead["id"]}"]').wait_for()
+    fields = live.api("GET", f"/leads/{lead['id']}")["fields"]
+    assert fields["STATUS_ID"] == "PROCESSED" and fields["POST"] == "dragged"
+    page.goto(f"/automation/lead/records/{lead['id']}")
+    assert page.locator('[data-history-kind="stage_change"]').count() == 2
+    assert page.locator('[data-history-kind="robot"]').count() >= 1
