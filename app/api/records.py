@@ -22,6 +22,7 @@ from app.services.records import (
     COLLECTIONS,
     create_record,
     delete_record,
+    fields_of,
     list_records,
     require_record,
     update_record,
@@ -30,9 +31,12 @@ from app.services.records import (
 bp = Blueprint("records", __name__)
 
 
-def record_to_api(record: Record, with_started: bool = False) -> dict[str, Any]:
-    """A record as the API returns it."""
-    body = {"id": record.id, "type": record.document_type, "fields": record.to_fields()}
+def record_to_api(record: Record, codes: list[str], with_started: bool = False
+                  ) -> dict[str, Any]:
+    """A record as the API returns it: every field of its type in `codes`, null when unset."""
+    values = record.to_fields()
+    fields = {code: values.get(code) for code in codes}
+    body = {"id": record.id, "type": record.document_type, "fields": fields}
     if with_started:
         body["started_instances"] = list(record.started_instances)
     return body
@@ -78,8 +82,9 @@ def _create(document_type: str) -> tuple[dict[str, Any], int]:
     fields = _fields_from_body()
     with transaction() as session:
         record = create_record(session, document_type, fields, user.id, origin)
+        codes = list(fields_of(session, document_type))
     _publish("record.created", record)
-    return record_to_api(record, with_started=True), 201
+    return record_to_api(record, codes, with_started=True), 201
 
 
 def _create_document_upload(user_id: int, origin: Origin) -> tuple[dict[str, Any], int]:
@@ -94,11 +99,12 @@ def _create_document_upload(user_id: int, origin: Origin) -> tuple[dict[str, Any
     try:
         with transaction() as session:
             record = documents_files.create_document(session, fields, stored, user_id, origin)
+            codes = list(fields_of(session, "document"))
     except BaseException:
         documents_files.remove_stored(directory, stored.storage_name)
         raise
     _publish("record.created", record)
-    return record_to_api(record, with_started=True), 201
+    return record_to_api(record, codes, with_started=True), 201
 
 
 def _list(document_type: str) -> dict[str, Any]:
@@ -107,12 +113,14 @@ def _list(document_type: str) -> dict[str, Any]:
                if key not in PAGING_PARAMS}
     with read_transaction() as session:
         items, total = list_records(session, document_type, filters, limit, offset)
-        return {"items": [record_to_api(item) for item in items], "total": total}
+        codes = list(fields_of(session, document_type))
+        return {"items": [record_to_api(item, codes) for item in items], "total": total}
 
 
 def _get(document_type: str, record_id: int) -> dict[str, Any]:
     with read_transaction() as session:
-        return record_to_api(require_record(session, document_type, record_id))
+        record = require_record(session, document_type, record_id)
+        return record_to_api(record, list(fields_of(session, document_type)))
 
 
 def _patch(document_type: str, record_id: int) -> dict[str, Any]:
@@ -121,9 +129,10 @@ def _patch(document_type: str, record_id: int) -> dict[str, Any]:
     with transaction() as session:
         record = require_record(session, document_type, record_id, for_update=True)
         changes = update_record(session, record, fields, user.id, Origin.user(user.id))
+        codes = list(fields_of(session, document_type))
     if changes:
         _publish("record.updated", record)
-    return record_to_api(record, with_started=True)
+    return record_to_api(record, codes, with_started=True)
 
 
 def _delete(document_type: str, record_id: int) -> tuple[str, int]:

@@ -115,3 +115,12 @@ def test_unknown_routes_and_methods_are_json(api):
     response = api.call("PUT", "/leads")
     assert response.status_code == 405
     assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def test_every_field_of_the_type_is_returned_null_when_unset(api):
+    api.post("/document-types/lead/fields", {"code": "UF_NOTE", "type": "string"})
+    lead = api.post("/leads", {"fields": {"TITLE": "t"}}).get_json()
+    fields = api.get(f"/leads/{lead['id']}").get_json()["fields"]
+    assert fields["COMMENTS"] is None and fields["UF_NOTE"] is None
+    assert list(fields)[0] == "ID"
+    assert lead["fields"].keys() == fields.keys()
