@@ -10,7 +10,7 @@ from app.api.openapi import operation
 from app.api.pipelines import json_object
 from app.auth import admin_required, automation_required, current_user, login_required
 from app.db import read_transaction, transaction
-from app.services import robots, triggers
+from app.services import history, records, robots, triggers
 from app.services.robots_compile import CATALOGUE, ROBOT_TYPES, TIMING_MODES
 from app.services.users import set_role_automation
 from interpreter.fields import DOCUMENT_TYPES
@@ -219,3 +219,16 @@ def set_role_rights(role: str):
     body = json_object()
     with transaction() as session:
         return dict(set_role_automation(session, role, body).automation)
+
+
+# --- record history ----------------------------------------------------------------------
+
+@bp.get("/automation/<document_type>/records/<int:record_id>/history")
+@operation("A record's history: stage changes (who or which trigger), robots run, e-mails",
+           tags=TAGS, responses={200: {"type": "object", "properties": {
+               "items": {"type": "array", "items": {"type": "object"}}}}})
+@login_required
+def record_history(document_type: str, record_id: int):
+    with read_transaction() as session:
+        records.require_record(session, document_type, record_id)
+        return {"items": history.record_history(session, document_type, record_id)}

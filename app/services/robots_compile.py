@@ -274,8 +274,11 @@ def _action_nodes(robot: dict[str, Any], document_type: str,
     """The (suffix, block type, properties) chain that performs one robot's action."""
     rtype, props = robot["type"], robot["properties"]
     if rtype in BLOCK_ROBOTS and rtype not in CATALOGUE:
-        if rtype == "change_stage":
-            return [("do", "change_stage", props), ("stop", "end", {"status": "terminated"})]
+        leaves = rtype == "change_stage" or (
+            rtype == "modify_document" and isinstance(props.get("fields"), dict)
+            and STAGE_FIELD.get(document_type) in props["fields"])
+        if leaves:
+            return [("do", rtype, props), ("stop", "end", {"status": "terminated"})]
         return [("do", rtype, props)]
     responsible = props.get("responsible") or ["{=Document:ASSIGNED_BY_ID}"]
     task = {"title": props.get("title") or robot["title"],
@@ -316,7 +319,12 @@ def _action_nodes(robot: dict[str, Any], document_type: str,
             return [("do", "modify_document", {"fields": {"ASSIGNED_BY_ID":
                                                           props["responsible"]}})]
         case "modify_fields":
-            return [("do", "modify_document", {"fields": props["fields"]})]
+            nodes = [("do", "modify_document", {"fields": props["fields"]})]
+            if isinstance(props["fields"], dict) and STAGE_FIELD.get(document_type) in \
+                    props["fields"]:
+                # Like "change stage": the record leaves, so this stage's robots stop here.
+                nodes.append(("stop", "end", {"status": "terminated"}))
+            return nodes
         case "create_from_source":
             return [("do", "create_document", _create_from_source(props, document_type))]
         case "delete_record":

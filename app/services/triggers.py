@@ -371,7 +371,7 @@ def fire_event(session: Session, event: str, record: Record, data: Mapping[str, 
         if not _condition_holds(session, trigger, record, changed):
             continue
         return apply_trigger(session, trigger, record)
-    return _result(False, current, current, None)
+    return _result(False, current, None, None)
 
 
 def _event_record(session: Session, document: Any) -> Record:

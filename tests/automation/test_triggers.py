@@ -80,7 +80,7 @@ def test_moving_forward_skips_the_robots_of_stages_passed_over(api):
     assert send(api, "webform.filled", lead["id"], form_id=8)["moved"] is False
     assert send(api, "webform.filled", lead["id"], form_id=7)["moved"] is True
     fields = api.get(f"/leads/{lead['id']}").get_json()["fields"]
-    assert fields["COMMENTS"] == "converted" and "POST" not in fields
+    assert fields["COMMENTS"] == "converted" and fields.get("POST") is None
 
 
 def test_a_higher_stage_reached_does_not_fire_lower_triggers(api):
@@ -216,3 +216,20 @@ def test_mail_a_process_sends_to_the_client_fires_email_sent(api):
     assert stage(api, lead["id"]) == "NEW"
     api.patch(f"/leads/{lead['id']}", {"fields": {"STATUS_ID": "IN_PROCESS"}})
     assert stage(api, lead["id"]) == "PROCESSED"
+
+
+def test_deal_triggers_stay_in_their_pipeline_and_history_is_served(api):
+    api.post("/pipelines/deal", {"name": "Second"})
+    add_trigger(api, "deal", event="call.missed", stage_id="C1:PREPARATION")
+    in_one = create(api, "deals", TITLE="Pipeline 1", STAGE_ID="C1:NEW")
+    in_zero = create(api, "deals", TITLE="Pipeline 0")
+    assert send(api, "call.missed", in_zero["id"], "deal")["moved"] is False
+    result = send(api, "call.missed", in_one["id"], "deal")
+    assert result == {"moved": True, "from": "C1:NEW", "to": "C1:PREPARATION",
+                      "trigger_id": result["trigger_id"]}
+    put = api.put("/automation/deal/stages/C1:WON/robots", {"version": 0, "robots": [
+        {"type": "log", "properties": {"text": "won"}}]})
+    assert put.status_code == 200
+    items = api.get(f"/automation/deal/records/{in_one['id']}/history").get_json()["items"]
+    moves = [i for i in items if i["kind"] == "stage_change"]
+    assert moves[-1]["data"]["to"] == "C1:PREPARATION" and moves[-1]["trigger_id"]
