@@ -32,23 +32,28 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
-def current_user() -> User | None:
-    """The authenticated, active user of this request (Bearer token first, then the session)."""
+def _active_user(token: str | None, user_id: Any) -> User | None:
+    if token is None and not isinstance(user_id, int):
+        return None
+    with read_transaction() as db_session:
+        if token is not None:
+            user = db_session.scalar(
+                select(User).join(ApiToken, ApiToken.user_id == User.id)
+                .where(ApiToken.token_hash == hash_token(token)))
+        else:
+            user = db_session.get(User, user_id)
+    return user if user is not None and user.active else None
+
+
+def current_user(token: str | None = None) -> User | None:
+    """The authenticated, active user of this request (Bearer token first, then the session).
+
+    `token` is an API token given another way (e.g. the Socket.IO `auth` payload).
+    """
     if "current_user" in g:
         return g.current_user
-    user = None
-    token = _bearer_token()
-    user_id = session.get("user_id") if token is None else None
-    if token is not None or user_id is not None:
-        with read_transaction() as db_session:
-            if token is not None:
-                user = db_session.scalar(
-                    select(User).join(ApiToken, ApiToken.user_id == User.id)
-                    .where(ApiToken.token_hash == hash_token(token)))
-            elif isinstance(user_id, int):
-                user = db_session.get(User, user_id)
-        if user is not None and not user.active:
-            user = None
+    token = token or _bearer_token()
+    user = _active_user(token, session.get("user_id") if token is None else None)
     g.current_user = user
     return user
 

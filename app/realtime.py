@@ -6,7 +6,9 @@ import logging
 from typing import Any
 
 from flask import Flask
-from flask_socketio import SocketIO
+from flask_socketio import SocketIO, join_room
+
+from app.auth import current_user
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +23,18 @@ def init_app(app: Flask) -> None:
     """
     socketio.init_app(app, async_mode="threading", message_queue=app.config.get("REDIS_URL"),
                       logger=False, engineio_logger=False)
+
+
+@socketio.on("connect")
+def _on_connect(auth: Any = None) -> bool:
+    """Only logged-in users connect (session cookie, Bearer header or `auth: {token}`);
+    each joins the room `user:<id>` that notifications are sent to."""
+    token = auth.get("token") if isinstance(auth, dict) else None
+    user = current_user(token if isinstance(token, str) and token else None)
+    if user is None:
+        return False
+    join_room(f"user:{user.id}")
+    return True
 
 
 def publish(event: str, payload: dict[str, Any], room: str | None = None) -> None:
