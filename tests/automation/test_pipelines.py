@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from automation_api import create
 
 
@@ -51,6 +52,7 @@ def test_a_stage_in_use_cannot_be_deleted(api):
     assert "PROCESSED" not in [s["id"] for s in api.get("/pipelines/lead").get_json()["stages"]]
 
 
+@pytest.mark.both_databases
 def test_new_deal_pipeline_has_prefixed_stage_ids(api):
     response = api.post("/pipelines/deal", {"name": "Partners"})
     assert response.status_code == 201

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from automation_api import (
     create,
     fire_timers,
@@ -97,6 +98,7 @@ def test_a_new_record_runs_the_robots_of_its_first_stage(api):
     assert api.get(f"/leads/{lead['id']}").get_json()["fields"]["COMMENTS"] == "welcome"
 
 
+@pytest.mark.both_databases
 def test_leaving_a_stage_cancels_robots_not_yet_run(api, app):
     put_robots(api, "lead", "IN_PROCESS", [
         _comment("too late", timing={"mode": "after", "interval": "1d"})])
@@ -110,6 +112,7 @@ def test_leaving_a_stage_cancels_robots_not_yet_run(api, app):
     assert api.get(f"/leads/{lead['id']}").get_json()["fields"].get("COMMENTS") is None
 
 
+@pytest.mark.both_databases
 def test_after_interval_and_after_previous_run_in_order(api, app):
     put_robots(api, "lead", "IN_PROCESS", [
         {"type": "wait", "properties": {"for": "1h"}},
@@ -153,6 +156,7 @@ def test_a_robot_runs_only_when_its_condition_holds(api):
     assert api.get(f"/deals/{big['id']}").get_json()["fields"]["COMMENTS"] == "big deal"
 
 
+@pytest.mark.both_databases
 def test_a_change_stage_robot_hands_over_to_the_next_stage(api):
     put_robots(api, "lead", "NEW", [
         {"type": "change_stage", "properties": {"stage": "IN_PROCESS"}},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from automation_api import create, history_of, put_robots
 
 
@@ -51,6 +52,7 @@ def test_trigger_crud_and_validation(api):
     assert api.get("/automation/lead/triggers").get_json()["items"] == []
 
 
+@pytest.mark.both_databases
 def test_a_trigger_moves_forward_and_never_backwards(api):
     add_trigger(api, event="email.received", stage_id="IN_PROCESS")
     lead = create(api, "leads", TITLE="Forward")
@@ -176,6 +178,7 @@ def test_events_name_bad_input(api):
         assert api.post("/events", body).status_code == status, body
 
 
+@pytest.mark.both_databases
 def test_webhook_trigger_url_token_and_rotation(api, anonymous_api):
     trigger = add_trigger(api, event="webhook", stage_id="PROCESSED")
     path = trigger["path"]
@@ -208,6 +211,7 @@ def test_a_field_change_fires_field_changed_by_itself(api):
     assert stage(api, lead["id"]) == "PROCESSED"
 
 
+@pytest.mark.both_databases
 def test_mail_a_process_sends_to_the_client_fires_email_sent(api):
     add_trigger(api, event="email.sent", stage_id="PROCESSED")
     put_robots(api, "lead", "IN_PROCESS", [
