@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from dotenv import load_dotenv
+from dotenv import find_dotenv, load_dotenv
 
 MIB = 1024 * 1024
 
@@ -24,7 +24,8 @@ def _int(name: str, default: int) -> int:
 
 def load_config(instance_path: str) -> dict[str, Any]:
     """The app's settings: environment variables (after reading `.env`) with their defaults."""
-    load_dotenv(override=False)
+    # `.env` of the current directory (or a parent), where `instance/` lives too.
+    load_dotenv(find_dotenv(usecwd=True), override=False)
     env = os.environ.get
     database_url = env("BIZFLOW_DATABASE_URL") or (
         "sqlite:///" + str(Path(instance_path) / "bizflow.sqlite3"))
