@@ -137,3 +137,130 @@ def deliver_webhooks(app: Any, rounds: int = 50) -> None:
         if not started:
             return
         time.sleep(0.01)
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd, 127.0.0.1 port 0) counting every message it accepts."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        import asyncio
+        import threading
+
+        from aiosmtpd.smtp import SMTP
+
+        self.subjects: list[str] = []
+        self.delay = delay
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self._thread.start()
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                from email import message_from_bytes
+
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
+                with sink._lock:
+                    sink.subjects.append(str(message_from_bytes(envelope.content)["Subject"]))
+                return "250 accepted"
+
+        async def serve() -> Any:
+            return await self._loop.create_server(lambda: SMTP(Handler(), hostname="sink.example"),
+                                                  "127.0.0.1", 0)
+
+        self._server = asyncio.run_coroutine_threadsafe(serve(), self._loop).result(10)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.subjects)
+
+    def close(self) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+
+
+def seed_instances(app: Any, body: dict[str, Any], count: int,
+                   chunk: int = 500) -> list[int]:
+    """Save `body` and start it on `count` new contacts (NAME "LEAD n", leadn@example.com).
+
+    Contacts have no pipeline, so no stage robots slow the seeding down.
+    """
+    from app.db import transaction
+    from app.services import instances, records, templates
+    from app.services.record_events import Origin
+
+    with app.app_context():
+        with transaction(app) as session:
+            tpl = templates.create_template(session, body, None, enabled=False)
+        ids: list[int] = []
+        for first in range(0, count, chunk):
+            with transaction(app) as session:
+                for number in range(first, min(count, first + chunk)):
+                    record = records.create_record(
+                        session, "contact", {"NAME": f"LEAD {number}",
+                                          "EMAIL": f"lead{number}@example.com"},
+                        None, Origin.user(None))
+                    ids.append(instances.start_instance(session, tpl, record).id)
+        return ids
+
+
+def statuses(app: Any, ids: list[int]) -> dict[str, int]:
+    """How many of these instances are in each status."""
+    from sqlalchemy import func, select
+
+    from app.db import read_transaction
+    from app.models.processes import Instance
+
+    with read_transaction(app) as session:
+        rows = session.execute(select(Instance.status, func.count()).where(
+            Instance.id.in_(ids)).group_by(Instance.status)).all()
+    return {status: count for status, count in rows}
+
+
+def wait_until(predicate: Any, timeout: float, every: float = 0.2) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds passed."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(every)
+    return bool(predicate())
+
+
+def bizflow_process(args: list[str], env: dict[str, str], cwd: Any) -> Any:
+    """Start `bizflow ARGS` as a subprocess of this test (output to a log file in cwd)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    executable = Path(sys.executable).with_name("bizflow")
+    log = open(Path(cwd) / f"bizflow-{args[0]}-{os.getpid()}-{id(args)}.log", "ab")  # noqa: SIM115
+    return subprocess.Popen([str(executable), *args], cwd=str(cwd), stdout=log,
+                            stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", **env})
+
+
+def mail_env(database_url: str, sink: SmtpSink) -> dict[str, str]:
+    """Environment of a bizflow subprocess: this database, mail to the sink."""
+    return {"BIZFLOW_DATABASE_URL": database_url, "BIZFLOW_SMTP_HOST": "127.0.0.1",
+            "BIZFLOW_SMTP_PORT": str(sink.port), "BIZFLOW_SMTP_TLS": "none",
+            "BIZFLOW_MAIL_FROM": "bizflow@example.com", "BIZFLOW_EXECUTOR": "embedded",
+            "BIZFLOW_SECRET_KEY": "test", "BIZFLOW_ADMIN_PASSWORD": "test-admin-password",
+            "BIZFLOW_API_TOKEN": "test-admin-token"}
+
+
+def timer_then_mail(delay: dict[str, str]) -> dict[str, Any]:
+    """delay -> an e-mail to the lead -> end: each instance sends exactly one message."""
+    return template(
+        [node("pause", "delay", **delay),
+         node("mail", "email", to=["{=Document:EMAIL}"], subject="{=Document:NAME}",
+              body="hello"), {"id": "done", "type": "end"}],
+        [("start", "pause"), ("pause", "mail"), ("mail", "done")], name="Timer then mail",
+        document_type="contact")

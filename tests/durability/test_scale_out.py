@@ -1,0 +1,98 @@
+"""Scale-out on PostgreSQL: many workers share due timers; each step and e-mail happens once."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from durable_helpers import (
+    SmtpSink,
+    bizflow_process,
+    later,
+    mail_env,
+    seed_instances,
+    statuses,
+    timer_then_mail,
+    wait_until,
+)
+from sqlalchemy import create_engine, func, select, text
+
+from app.db import read_transaction
+from app.models.processes import InstanceLogEntry, OutboxMessage
+from app.services.timers import fire_due_waits
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def database_url(pg_url: str) -> str:
+    """The session's PostgreSQL database, emptied for this test."""
+    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return pg_url
+
+
+@pytest.fixture
+def sink():
+    server = SmtpSink()
+    yield server
+    server.close()
+
+
+def log_counts(app, ids: list[int]) -> Counter:
+    with read_transaction(app) as session:
+        rows = session.execute(select(InstanceLogEntry.node, func.count()).where(
+            InstanceLogEntry.instance_id.in_(ids)).group_by(InstanceLogEntry.node)).all()
+    return Counter(dict(rows))
+
+
+def test_threads_racing_on_due_timers_run_each_step_once(app):
+    ids = seed_instances(app, timer_then_mail({"for": "1h"}), 200)
+    moment = later(3700)
+    results: list[int] = []
+
+    def work() -> None:
+        with app.app_context():
+            results.append(fire_due_waits(app, batch=20, now=moment))
+
+    threads = [threading.Thread(target=work) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sum(results) == 200
+    assert statuses(app, ids) == {"completed": 200}
+    counts = log_counts(app, ids)
+    assert counts["mail"] == 200 and counts["pause"] == 400   # paused + fired, once each
+    with read_transaction(app) as session:
+        keys = session.scalars(select(OutboxMessage.idempotency_key)).all()
+    assert len(keys) == len(set(keys)) == 200
+
+
+def test_worker_processes_share_due_timers_and_send_each_mail_once(app, sink, tmp_path,
+                                                                  database_url):
+    # Due one second after they start: all are overdue when the workers come up together.
+    ids = seed_instances(app, timer_then_mail({"for": "1s"}), 300)
+    assert statuses(app, ids) == {"waiting": 300}
+    env = mail_env(database_url, sink)
+    workers = [bizflow_process(["worker", "--threads", "2"], env, tmp_path) for _ in range(3)]
+    try:
+        assert wait_until(lambda: statuses(app, ids) == {"completed": 300}, 90), \
+            statuses(app, ids)
+        assert wait_until(lambda: sink.count() >= 300, 60), sink.count()
+        assert wait_until(lambda: False, 1.0) is False   # late duplicates would arrive now
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(20)
+    assert sorted(sink.subjects) == sorted(f"LEAD {n}" for n in range(300))
+    counts = log_counts(app, ids)
+    assert counts["mail"] == 300 and counts["pause"] == 600
+    with read_transaction(app) as session:
+        rows = session.execute(select(OutboxMessage.state, OutboxMessage.attempts)).all()
+    assert Counter(rows) == Counter({("sent", 1): 300})
