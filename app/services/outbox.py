@@ -30,7 +30,8 @@ SENDING_LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 10
 FIRST_RETRY_SECONDS = 30
 LONGEST_RETRY_SECONDS = 3600
-CLAIM_BATCH = 50
+# One message per claim: a worker killed mid-send strands one row in `sending`, not a batch.
+CLAIM_BATCH = 1
 NOT_CONFIGURED = "SMTP is not configured: set BIZFLOW_SMTP_HOST (the message waits here)"
 
 
