@@ -323,18 +323,22 @@ def _condition_holds(session: Session, trigger: Trigger, record: Record,
         return False    # a condition that no longer fits the fields never fires
 
 
-def may_move(session: Session, trigger: Trigger, current: str | None) -> bool:
-    """Forward-only: the trigger's stage must be above the current one (or allow_backwards)."""
+def may_move(trigger: Trigger, current: str | None, stages: Mapping[str, Any]) -> bool:
+    """Forward-only: the trigger's stage must be above the current one (or allow_backwards).
+
+    `stages` maps stage ids of the record's type to their rows (one query per event).
+    """
     if current == trigger.stage_id:
         return False
-    if current is None:
+    target, now = stages.get(trigger.stage_id), stages.get(current)
+    if target is None:
+        return False
+    if now is None:
         return True
-    order = pipelines.stage_order(session, trigger.document_type, current, trigger.stage_id)
-    if trigger.document_type == "deal" and pipelines.stage_category(
-            session, "deal", current) != pipelines.stage_category(session, "deal",
-                                                                   trigger.stage_id):
+    if now.category_id != target.category_id:
         return False    # a trigger never moves a deal into another pipeline
-    return order < 0 or trigger.allow_backwards
+    below = (now.sort, now.id) < (target.sort, target.id)
+    return below or trigger.allow_backwards
 
 
 def _result(moved: bool, from_stage: Any, to_stage: Any, trigger_id: int | None
@@ -360,13 +364,16 @@ def fire_event(session: Session, event: str, record: Record, data: Mapping[str, 
     if field is None:
         return _result(False, None, None, None)
     current = record.fields.get(field)
-    candidates = [only] if only is not None else session.scalars(
+    candidates = [only] if only is not None else list(session.scalars(
         select(Trigger).where(Trigger.document_type == record.document_type,
-                              Trigger.event == event).order_by(Trigger.id))
+                              Trigger.event == event).order_by(Trigger.id)))
+    if not candidates:
+        return _result(False, current, None, None)
+    stages = {s.stage_id: s for s in pipelines.list_stages(session, record.document_type, None)}
     for trigger in candidates:
         if not settings_match(event, trigger.settings or {}, data):
             continue
-        if not may_move(session, trigger, current):
+        if not may_move(trigger, current, stages):
             continue
         if not _condition_holds(session, trigger, record, changed):
             continue
