@@ -57,8 +57,15 @@ function openTemplate(template, saved) {
   clearMarks(diagram);
   clear(root.querySelector('.bf-results'));
   const canvas = diagram.get('canvas');
-  if (diagram.get('elementRegistry').getAll().length > 1) canvas.zoom('fit-viewport', 'auto');
-  if (canvas.zoom() > 1) canvas.zoom(1);
+  // A template with more than its start block is fitted in view; a new one starts at the origin.
+  if (diagram.get('elementRegistry').filter((e) => e.bo).length > 1) {
+    canvas.zoom('fit-viewport', 'auto');
+    if (canvas.zoom() > 1) canvas.zoom(1);
+  } else {
+    const box = canvas.viewbox();
+    canvas.viewbox({ x: 0, y: 0, width: box.outer.width, height: box.outer.height });
+  }
+  root.querySelector('.bf-results').append(h('p', { class: 'bf-help', text: 'Check and Test run results appear here. Drag blocks from the left, connect an output port (right) to an input port (left), and use ⚙ to configure a block.' }));
   updateStatus();
   loadFields(diagram.get('bizflowModel').meta.document_type).catch(() => {});
 }
@@ -214,11 +221,11 @@ async function editSettings() {
   const params = editorFor(ITEM({ required: { title: 'Required', type: 'boolean' }, default: { title: 'Default', format: 'value' } }), meta.parameters || [], ctx, 'parameters');
   const vars = editorFor(ITEM({ default: { title: 'Default', format: 'value' } }), meta.variables || [], ctx, 'variables');
   const consts = editorFor(ITEM({ value: { title: 'Value', format: 'value' } }), meta.constants || [], ctx, 'constants');
-  const row = (label, el) => h('div', { class: 'bf-row' }, h('label', { class: 'bf-label', text: label }), h('div', { class: 'bf-field' }, el));
+  const row = (key, label, el) => h('div', { class: 'bf-row', 'data-prop': key }, h('label', { class: 'bf-label', text: label }), h('div', { class: 'bf-field' }, el));
   const body = h('form', { class: 'bf-form', onsubmit: (e) => e.preventDefault() },
-    row('Name', name), row('Description', description), row('Document type', docType),
-    row('Start automatically', h('div', {}, auto('create', ' when a document is created'), auto('update', ' when a document is changed'))),
-    row('Parameters', params.el), row('Variables', vars.el), row('Constants', consts.el));
+    row('name', 'Name', name), row('description', 'Description', description), row('document_type', 'Document type', docType),
+    row('auto_start', 'Start automatically', h('div', {}, auto('create', ' when a document is created'), auto('update', ' when a document is changed'))),
+    row('parameters', 'Parameters', params.el), row('variables', 'Variables', vars.el), row('constants', 'Constants', consts.el));
   await openDialog({
     title: 'Template settings', body, wide: true, testId: 'settings',
     buttons: [{ label: 'Cancel', value: 'cancel' }, { label: 'Apply', value: 'apply', primary: true }],

@@ -1,6 +1,7 @@
 // The parts of diagram-js (and its minimap) the designer uses, re-exported as one ES module.
 export { default as Diagram } from 'diagram-js/lib/Diagram.js';
 export { default as BaseRenderer } from 'diagram-js/lib/draw/BaseRenderer.js';
+export { default as ElementFactory } from 'diagram-js/lib/core/ElementFactory.js';
 export { default as BaseLayouter } from 'diagram-js/lib/layout/BaseLayouter.js';
 export { default as RuleProvider } from 'diagram-js/lib/features/rules/RuleProvider.js';
 export { default as CommandInterceptor } from 'diagram-js/lib/command/CommandInterceptor.js';

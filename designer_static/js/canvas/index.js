@@ -1,7 +1,7 @@
 // The editor: diagram-js with its editing modules plus ours (renderer, layouter, rules, commands).
 
 import {
-  AutoScrollModule, ConnectModule, ConnectionPreviewModule, CopyPasteModule, CreateModule,
+  ConnectModule, ConnectionPreviewModule, CopyPasteModule, CreateModule,
   Diagram, EditorActionsModule, GridSnappingModule, KeyboardModule, KeyboardMoveModule,
   KeyboardMoveSelectionModule, LassoToolModule, MinimapModule, ModelingModule, MoveCanvasModule,
   MoveModule, OutlineModule, RulesModule, SelectionModule, ZoomScrollModule,
@@ -16,7 +16,7 @@ import BizflowRules from './rules.js';
 const EDITING = [
   ModelingModule, MoveModule, ConnectModule, ConnectionPreviewModule, CreateModule, SelectionModule,
   RulesModule, KeyboardModule, EditorActionsModule, CopyPasteModule, GridSnappingModule,
-  LassoToolModule, OutlineModule, AutoScrollModule, ZoomScrollModule, MoveCanvasModule,
+  LassoToolModule, OutlineModule, ZoomScrollModule, MoveCanvasModule,
   KeyboardMoveModule, KeyboardMoveSelectionModule, MinimapModule,
 ];
 

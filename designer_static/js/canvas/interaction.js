@@ -1,5 +1,5 @@
 // Mouse behaviour that is ours: drag from an output port to connect, the gear to configure,
-// ports kept above diagram-js's hit areas, and drops resolved from the point under the pointer.
+// and drops resolved from the point under the pointer.
 
 import { ElementFactory } from '../../vendor/diagram-js.bundle.js';
 import { clone } from '../dom.js';
@@ -47,13 +47,18 @@ export class BizflowInteraction {
 
     eventBus.on('element.mousedown', 1500, (event) => {
       const target = event.originalEvent && event.originalEvent.target;
-      const portEl = target && target.closest && target.closest('[data-port]');
       const shape = event.element;
+      if (target && target.closest && target.closest('[data-action="configure"]') && shape.bo) {
+        // On mousedown, not click: a click would start moving the block first.
+        if (event.originalEvent.button === 0) setTimeout(() => eventBus.fire('bizflow.configure', { element: shape }), 0);
+        return false;
+      }
+      const portEl = target && target.closest && target.closest('[data-port]');
       if (!portEl || !shape.bo || portEl.dataset.port === 'in') return;
       if (event.originalEvent.button !== 0) return;
       const port = portEl.dataset.port;
       portDrag.current = { shape, port };
-      connect.start(event, shape, portPoint(bizflowBlocks, shape, port));
+      connect.start(event.originalEvent, shape, portPoint(bizflowBlocks, shape, port));
       return false;
     });
 
@@ -85,23 +90,10 @@ export class BizflowInteraction {
       ctx.canExecute = rules.allowed('shape.create', { shape: ctx.elements[0], target: ctx.target });
     });
 
-    eventBus.on('element.click', (event) => {
-      const target = event.originalEvent && event.originalEvent.target;
-      if (event.element.bo && target && target.closest && target.closest('[data-action="configure"]')) {
-        eventBus.fire('bizflow.configure', { element: event.element });
-      }
-    });
-
     eventBus.on('element.dblclick', (event) => {
       if (event.element.bo && !event.element.waypoints) {
         eventBus.fire('bizflow.configure', { element: event.element });
       }
-    });
-
-    // Ports and the gear must be above the transparent hit rectangle diagram-js adds.
-    eventBus.on(['shape.added', 'shape.changed'], 100, (event) => {
-      const visual = event.gfx && event.gfx.querySelector(':scope > .djs-visual');
-      if (visual && visual !== event.gfx.lastChild) event.gfx.appendChild(visual);
     });
 
     // Copy/paste carries the node data; pasted blocks get fresh ids.

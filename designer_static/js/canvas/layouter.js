@@ -9,12 +9,16 @@ export default class PortLayouter extends BaseLayouter {
     this.blocks = bizflowBlocks;
   }
 
-  layoutConnection(connection) {
+  layoutConnection(connection, hints = {}) {
     const source = connection.source;
     const target = connection.target;
-    const start = portPoint(this.blocks, source, connection.port || 'next');
-    const inAt = inputOffset(target.height);
-    const end = { x: target.x + inAt.x, y: target.y + inAt.y };
+    // While an edge is being dragged (preview) one end may be the pointer only.
+    const start = source && source.bo ? portPoint(this.blocks, source, connection.port || 'next') : hints.connectionStart;
+    const end = target && target.bo
+      ? { x: target.x + inputOffset(target.height).x, y: target.y + inputOffset(target.height).y }
+      : hints.connectionEnd;
+    if (!start || !end) return [start || end, end || start].filter(Boolean);
+    if (!source || !target) return [start, end];
     if (end.x - start.x >= 30) {
       if (start.y === end.y) return [start, end];
       const midX = Math.round(start.x + (end.x - start.x) / 2);

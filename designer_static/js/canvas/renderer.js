@@ -24,8 +24,10 @@ export default class BizflowRenderer extends BaseRenderer {
     const node = shape.bo;
     const block = this.blocks.get(node.type);
     const gfx = visual.parentNode;
-    gfx.setAttribute('data-node-id', node.id);
-    gfx.setAttribute('data-node-type', node.type);
+    if (gfx && gfx.classList.contains('djs-shape')) {
+      gfx.setAttribute('data-node-id', node.id);
+      gfx.setAttribute('data-node-type', node.type);
+    }
     const width = shape.width;
     const height = shape.height;
     const body = s('rect', {
@@ -33,7 +35,7 @@ export default class BizflowRenderer extends BaseRenderer {
     });
     visual.append(body);
     visual.append(s('text', { class: 'bf-title', x: 12, y: 20, text: short(node.title || block.title || node.type, MAX_TITLE) }));
-    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 34) }));
+    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 30) }));
     if (node.type !== 'start') {
       const gear = s('g', { class: 'bf-gear', 'data-action': 'configure', transform: `translate(${width - 18}, 16)` },
         s('title', { text: 'Configure' }),
@@ -60,9 +62,12 @@ export default class BizflowRenderer extends BaseRenderer {
 
   drawConnection(visual, connection) {
     const gfx = visual.parentNode;
-    gfx.setAttribute('data-edge-from', connection.source.id);
-    gfx.setAttribute('data-edge-to', connection.target.id);
-    gfx.setAttribute('data-edge-port', connection.port || 'next');
+    // Test hooks only on real edges, not on the preview drawn while dragging.
+    if (gfx && gfx.classList.contains('djs-connection') && connection.source && connection.target) {
+      gfx.setAttribute('data-edge-from', connection.source.id);
+      gfx.setAttribute('data-edge-to', connection.target.id);
+      gfx.setAttribute('data-edge-port', connection.port || 'next');
+    }
     const points = connection.waypoints;
     const path = s('path', { class: 'bf-edge', d: pathOf(points) });
     visual.append(path);
@@ -71,10 +76,11 @@ export default class BizflowRenderer extends BaseRenderer {
     const angle = Math.atan2(last.y - prev.y, last.x - prev.x) * 180 / Math.PI;
     visual.append(s('path', { class: 'bf-arrow', d: 'M0,0 L-10,-5 L-10,5 Z', transform: `translate(${last.x}, ${last.y}) rotate(${angle})` }));
     const port = connection.port || 'next';
-    if (port !== 'next' && connection.source.bo) {
+    if (port !== 'next' && connection.source && connection.source.bo) {
       const label = this.blocks.portLabel(connection.source.bo, port);
-      const first = points[0];
-      visual.append(s('text', { class: 'bf-edge-label', x: first.x + 12, y: first.y - 6, text: short(label, 24) }));
+      // Near the target end, so the arrow says which branch arrives there.
+      const at = points.length > 2 ? points[points.length - 2] : { x: (points[0].x + last.x) / 2 - 30, y: last.y };
+      visual.append(s('text', { class: 'bf-edge-label', x: at.x + 6, y: at.y - 6, text: short(label, 24) }));
     }
     return path;
   }

@@ -65,8 +65,10 @@ export function editorFor(schema, value, ctx, name, key) {
     return { el: input, get: () => (input.value === '' ? undefined : Number(input.value)) };
   }
   if (t[0] === 'string') {
-    const input = valueInput(value ?? '', { name, ctx, type: 'string', multiline: MULTILINE.has(key) });
-    return { el: input.el, get: () => (input.input.value === '' ? undefined : input.input.value) };
+    // Ids, titles and other plain strings take no references: no picker.
+    const input = h('input', { type: 'text', name, class: 'bf-input', pattern: schema.pattern, autocomplete: 'off' });
+    input.value = value ?? (schema.default !== undefined ? schema.default : '');
+    return { el: input, get: () => (input.value === '' ? undefined : input.value) };
   }
   if (t[0] === 'array' && schema.items && (schema.items.properties || types(schema.items)[0] === 'object')) {
     return arrayOfObjects(schema, value || [], ctx, name);
