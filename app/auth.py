@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from flask import g, redirect, request, session, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.api.errors import ApiError
 from app.db import read_transaction
@@ -36,12 +37,14 @@ def _active_user(token: str | None, user_id: Any) -> User | None:
     if token is None and not isinstance(user_id, int):
         return None
     with read_transaction() as db_session:
+        # One query per request: the user with its roles.
+        query = select(User).options(joinedload(User.roles))
         if token is not None:
-            user = db_session.scalar(
-                select(User).join(ApiToken, ApiToken.user_id == User.id)
-                .where(ApiToken.token_hash == hash_token(token)))
+            query = query.join(ApiToken, ApiToken.user_id == User.id) \
+                .where(ApiToken.token_hash == hash_token(token))
         else:
-            user = db_session.get(User, user_id)
+            query = query.where(User.id == user_id)
+        user = db_session.scalars(query).unique().one_or_none()
     return user if user is not None and user.active else None
 
 
