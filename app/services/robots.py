@@ -140,14 +140,12 @@ def stage_template(session: Session, document_type: str, stage_id: str) -> dict[
 
 # --- running --------------------------------------------------------------------------------
 
-def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) -> str | None:
-    """End the robots of the stage the record leaves; returns that stage's id."""
+def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) -> None:
+    """Terminate the robots instance of the stage the record leaves, if one still runs."""
     runs = session.scalars(select(StageRobotRun).where(
         StageRobotRun.document_type == record.document_type,
         StageRobotRun.document_id == record.id, StageRobotRun.status == "running"))
-    left = None
     for run in runs:
-        left = run.stage_id
         run.status = "left"
         # The instance that moved the record ends itself (change_stage robots end with
         # `terminated`); cancelling it in the middle of its own step would lose that step.
@@ -160,7 +158,6 @@ def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) 
         history.add_entry(session, record.document_type, record.id, "cancelled",
                           f"robots of stage {run.stage_id} {reason}",
                           data={"instance_id": instance.id, "stage": run.stage_id})
-    return left
 
 
 def _start_stage(session: Session, record: Record, stage_id: str,
@@ -168,25 +165,37 @@ def _start_stage(session: Session, record: Record, stage_id: str,
     row = _row(session, record.document_type, stage_id)
     template = session.get(Template, row.template_id) if row and row.robots and \
         row.template_id else None
-    instance_id = None
-    if template is not None:
-        instance = start_instance(session, template, record, actor=actor)
-        instance_id = instance.id
+    if template is None:
+        return []
+    instance = start_instance(session, template, record, actor=actor)
+    # Only stages with robots leave a run row: it is what leaving the stage cancels.
     session.add(StageRobotRun(document_type=record.document_type, document_id=record.id,
-                              stage_id=stage_id, instance_id=instance_id,
-                              status="running"))
-    return [instance_id] if instance_id else []
+                              stage_id=stage_id, instance_id=instance.id, status="running"))
+    return [instance.id]
 
 
 def enter_stage(session: Session, record: Record, stage_id: str, actor: int | None,
-                origin: Origin) -> list[int]:
-    """The record is now in `stage_id`: cancel the old stage's robots, start the new ones."""
-    left = _cancel_runs(session, record, origin,
-                        f"cancelled: the record moved on to {stage_id}")
-    history.record_stage_change(session, record, left, stage_id, actor, origin)
+                origin: Origin, left: str | None = None, new: bool = False) -> list[int]:
+    """The record is now in `stage_id` (from `left`): cancel the old robots, start the new."""
+    if not new:
+        _cancel_runs(session, record, origin, f"cancelled: the record moved on to {stage_id}")
+        history.record_stage_change(session, record, left, stage_id, actor, origin)
     started = _start_stage(session, record, stage_id, actor)
-    session.flush()
+    if started or not new:
+        session.flush()
     return started
+
+
+_OLD_STAGES = "bizflow.stage_before_update"
+
+
+@record_events.on_record_validating
+def _remember_old_stage(session: Session, document_type: str, values: dict[str, Any],
+                        changes: dict[str, Any], record: Record | None) -> None:
+    """Keep the stage a record leaves (listeners only see the new values)."""
+    field = pipelines.STAGE_FIELD.get(document_type)
+    if record is not None and field in changes:
+        session.info.setdefault(_OLD_STAGES, {})[record.id] = record.fields.get(field)
 
 
 @record_events.on_record_created
@@ -196,7 +205,7 @@ def _robots_on_create(session: Session, record: Record, changes: dict[str, Any],
     stage_id = record.fields.get(field) if field else None
     if not stage_id:
         return []
-    return enter_stage(session, record, stage_id, actor, origin)
+    return enter_stage(session, record, stage_id, actor, origin, new=True)
 
 
 @record_events.on_record_updated
@@ -205,9 +214,10 @@ def _robots_on_update(session: Session, record: Record, changes: dict[str, Any],
     field = pipelines.STAGE_FIELD.get(record.document_type)
     if not field or field not in changes or not changes[field]:
         return []
+    left = session.info.get(_OLD_STAGES, {}).pop(record.id, None)
     if record.fields.get(field) != changes[field]:
         return []   # a listener (a trigger) already moved the record on: that move counts
-    return enter_stage(session, record, changes[field], actor, origin)
+    return enter_stage(session, record, changes[field], actor, origin, left)
 
 
 @record_events.on_record_deleted
