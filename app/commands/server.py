@@ -43,6 +43,8 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
             demo_logins = load_demo(session)
     _start_embedded_worker(app)
     server = create_server(app, host=host, port=port, threads=threads)
+    # Webhooks refuse this port on local addresses (app.services.webhooks.refusal).
+    app.config.setdefault("SERVER_PORTS", []).append(server.effective_port)
     url = f"http://{host}:{server.effective_port}"
     click.echo(f"Bizflow is running on {url}/  (database: {_safe_url(app)})")
     click.echo(f"Log in at {url}/login as '{first.login}'", nl=False)
