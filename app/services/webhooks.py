@@ -46,6 +46,8 @@ POOL_SIZE = 8
 OWN_PATHS = ("/api/", "/login", "/logout", "/designer", "/socket.io", "/tasks", "/operations")
 
 _pool = ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="bizflow-webhook")
+_client: list[httpx.Client] = []
+_client_lock = threading.Lock()
 _in_flight = threading.BoundedSemaphore(POOL_SIZE)
 
 
@@ -160,6 +162,14 @@ def _deliver_and_release(app: Flask, message: OutboxMessage, token: str) -> None
         _in_flight.release()
 
 
+def _http() -> httpx.Client:
+    # One shared client: building one loads the CA bundle (~0.1 s), and it pools connections.
+    with _client_lock:
+        if not _client:
+            _client.append(httpx.Client(follow_redirects=False))
+        return _client[0]
+
+
 def deliver(app: Flask, message: OutboxMessage, token: str) -> str:
     """Send one claimed webhook and record the outcome: 'sent', 'retry' or 'failed'."""
     payload = message.payload or {}
@@ -169,13 +179,13 @@ def deliver(app: Flask, message: OutboxMessage, token: str) -> str:
         _give_up(app, message, token, f"webhook refused: {problem}")
         return "failed"
     try:
-        response = httpx.request(
+        response = _http().request(
             str(payload.get("method") or "POST"), url,
             headers={**{str(k): str(v) for k, v in (payload.get("headers") or {}).items()},
                      "Idempotency-Key": message.idempotency_key},
             content=(payload.get("body") or "").encode("utf-8")
             if payload.get("body") is not None else None,
-            timeout=float(payload.get("timeout") or 10), follow_redirects=False)
+            timeout=float(payload.get("timeout") or 10))
     except httpx.HTTPError as error:
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         if message.attempts >= MAX_ATTEMPTS:
