@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.both_databases
-
 INSTANCE_KEYS = {"id", "template_id", "template_version", "document_type", "document_id",
                  "status", "current_nodes", "variables", "error", "started_at", "finished_at",
                  "log"}
@@ -41,6 +39,7 @@ def test_an_instance_has_exactly_the_spec_keys_and_waits_on_its_timer(api):
     assert all(set(entry) == {"at", "node", "type", "message"} for entry in instance["log"])
 
 
+@pytest.mark.both_databases
 def test_list_filters(api):
     waiting_id = api.post("/templates", waiting_template()).get_json()["id"]
     quick_id = api.post("/templates", {
@@ -68,6 +67,7 @@ def test_list_filters(api):
     assert api.get("/instances/999999").status_code == 404
 
 
+@pytest.mark.both_databases
 def test_terminate_stops_a_waiting_instance(api):
     api.post("/templates", waiting_template())
     lead = api.post("/leads", {"fields": {"TITLE": "stop me"}}).get_json()

@@ -6,8 +6,6 @@ import pytest
 
 from app.services.outbox import deliver_due_messages
 
-pytestmark = pytest.mark.both_databases
-
 
 def mail_template() -> dict:
     return {
@@ -27,6 +25,7 @@ def mail_template() -> dict:
     }
 
 
+@pytest.mark.both_databases
 def test_mail_waits_visibly_in_the_outbox_without_smtp(app, api):
     owner = api.post("/users", {"fields": {"LOGIN": "owner", "NAME": "O", "LAST_NAME": "W",
                                            "EMAIL": "owner@example.com"},

@@ -7,8 +7,6 @@ import json
 
 import pytest
 
-pytestmark = pytest.mark.both_databases
-
 
 def template(name: str = "Note", **extra) -> dict:
     """A small valid lead template: start -> set COMMENTS -> end."""
@@ -31,6 +29,7 @@ def put(api, path, body):
     return api.call("PUT", path, json=body)
 
 
+@pytest.mark.both_databases
 def test_create_get_and_list_a_template(api):
     created = api.post("/templates", template("First"))
     assert created.status_code == 201, created.get_json()
@@ -57,6 +56,7 @@ def test_an_invalid_template_is_refused_with_every_error(api):
     assert api.get("/templates").get_json()["items"] == []
 
 
+@pytest.mark.both_databases
 def test_saving_makes_a_new_version_and_a_stale_version_is_a_conflict(api):
     template_id = api.post("/templates", template("V1")).get_json()["id"]
     saved = put(api, f"/templates/{template_id}", {"version": 1, "template": template("V2")})
@@ -97,6 +97,7 @@ def test_validate_reports_without_saving(api):
     assert api.get("/templates").get_json()["items"] == []
 
 
+@pytest.mark.both_databases
 def test_export_is_an_attachment_that_imports_back(api):
     template_id = api.post("/templates", template("Round trip")).get_json()["id"]
     exported = api.get(f"/templates/{template_id}/export")

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from app.commands.transfer import export_command, import_command
-
-pytestmark = pytest.mark.both_databases
 
 
 def small_template(name: str) -> dict:

@@ -17,7 +17,6 @@ from app.models.processes import OutboxMessage
 from app.services import outbox
 from app.worker import start_embedded, stop_embedded
 
-pytestmark = pytest.mark.both_databases
 SEED_TEMPLATE = Path(__file__).parents[2] / "templates_bp" / "assign_responsible.json"
 HEADERS = {"Authorization": "Bearer test-admin-token"}
 
@@ -52,6 +51,7 @@ def managers(client) -> dict[str, dict]:
     return people
 
 
+@pytest.mark.both_databases
 def test_a_new_lead_is_assigned_and_its_manager_gets_a_real_email(app, client, managers,
                                                                   smtp_sink):
     cases = (("Paris order", "EUR", 100, "euro"), ("Big one", "USD", 900, "big"),
@@ -80,6 +80,7 @@ def test_a_new_lead_is_assigned_and_its_manager_gets_a_real_email(app, client, m
     assert len(smtp_sink.messages) == 3
 
 
+@pytest.mark.both_databases
 def test_concurrent_delivery_jobs_never_send_a_message_twice(app, client, managers, smtp_sink,
                                                              monkeypatch):
     monkeypatch.setattr(outbox, "CLAIM_BATCH", 1)   # the jobs interleave message by message
@@ -107,6 +108,7 @@ def test_concurrent_delivery_jobs_never_send_a_message_twice(app, client, manage
     assert get(client, "/outbox?state=sent")["total"] == 12
 
 
+@pytest.mark.both_databases
 def test_a_message_left_sending_by_a_crash_is_sent_once_with_the_same_message_id(
         app, client, managers, smtp_sink):
     post(client, "/leads", {"fields": {"TITLE": "Crash", "CURRENCY_ID": "EUR"}})
