@@ -110,3 +110,13 @@ def test_roles_api_sets_automation_rights(api, app):
         assert session.get(User, user["id"]).automation_right("lead") == "update"
     bad = api.call("PUT", "/roles/marketing", json={"automation": {"lead": "write"}})
     assert bad.status_code == 400
+
+
+def test_record_list_pages_show_records(api, client, admin_headers):
+    api.post("/leads", {"fields": {"TITLE": "Shown <b>escaped</b>", "OPPORTUNITY": 500}})
+    page = client.get("/records/lead", headers=admin_headers)
+    assert page.status_code == 200
+    assert b"Shown &lt;b&gt;escaped&lt;/b&gt;" in page.data
+    assert b">500<" in page.data
+    assert client.get("/records/invoice", headers=admin_headers).status_code == 404
+    assert client.get("/records/lead").status_code == 302
