@@ -275,7 +275,10 @@ def template_versions(template_id: int):
 def start_template(template_id: int):
     body = json_body()
     document_id = body.get("document_id")
-    if isinstance(document_id, bool) or not isinstance(document_id, int):
+    if isinstance(document_id, str) and document_id.strip().isdigit():
+        document_id = int(document_id)
+    if isinstance(document_id, bool) or not isinstance(document_id, int) \
+            or not 0 < document_id < 2**63:
         raise ApiError(400, "invalid_document_id", "document_id: an integer record id is "
                        "required", [{"field": "document_id"}])
     parameters = body.get("parameters") or {}

@@ -144,7 +144,9 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
         return smtplib.SMTP_SSL(settings.host, settings.port or 465,
                                 timeout=SMTP_TIMEOUT_SECONDS,
                                 context=ssl.create_default_context())
-    client = smtplib.SMTP(settings.host, settings.port or 25, timeout=SMTP_TIMEOUT_SECONDS)
+    default_port = 587 if settings.tls == "starttls" else 25
+    client = smtplib.SMTP(settings.host, settings.port or default_port,
+                          timeout=SMTP_TIMEOUT_SECONDS)
     if settings.tls == "starttls":
         client.starttls(context=ssl.create_default_context())
     return client
