@@ -46,6 +46,10 @@ def configure(app: Flask) -> Celery:
         raise RuntimeError("BIZFLOW_EXECUTOR=celery needs BIZFLOW_CELERY_BROKER_URL or "
                            "BIZFLOW_REDIS_URL")
     queue = queue_name(app.config)
+    if celery_app.conf.broker_url and celery_app.conf.broker_url != url:
+        # Another broker than before (tests use two): drop the cached connections to it.
+        celery_app.close()
+        celery_app.amqp._producer_pool = None
     celery_app.conf.update(
         broker_url=url, task_default_queue=queue, task_ignore_result=True,
         # A task is acknowledged after it ran: a worker killed mid-task leaves the message

@@ -13,8 +13,10 @@ from flask.cli import with_appcontext
 @click.command("worker")
 @click.option("--threads", default=2, show_default=True, type=click.IntRange(1, 64),
               help="Threads running due work (Celery: the pool size).")
+@click.option("--dispatch/--no-dispatch", default=True, show_default=True,
+              help="Celery only: also send due work to the queue (else web processes do).")
 @with_appcontext
-def worker(threads: int) -> None:
+def worker(threads: int, dispatch: bool) -> None:
     """Run due work alone: any number of workers may share one PostgreSQL database.
 
     With BIZFLOW_EXECUTOR=celery this is a Celery worker of the Bizflow queue that also
@@ -25,7 +27,7 @@ def worker(threads: int) -> None:
 
     app = current_app._get_current_object()
     if uses_celery(app):
-        _run_celery(app, threads)
+        _run_celery(app, threads, dispatch)
     else:
         _run_embedded(app, threads)
 
@@ -46,15 +48,16 @@ def _run_embedded(app: Flask, threads: int) -> None:
     click.echo("Stopped.")
 
 
-def _run_celery(app: Flask, threads: int) -> None:
+def _run_celery(app: Flask, threads: int, dispatch: bool) -> None:
     from app.celery_app import configure, queue_name
     from app.executors import DUE_POLL_SECONDS, run_due_waits, run_webhooks
     from app.worker import EmbeddedWorker, Job
 
     celery = configure(app)
-    # The dispatcher: due waits go to the queue this worker (and its peers) consume.
-    EmbeddedWorker(app, [Job("dispatch-due-waits", run_due_waits, DUE_POLL_SECONDS),
-                         Job("dispatch-outbox", run_webhooks, 1.0)]).start()
+    if dispatch:
+        # The dispatcher: due waits go to the queue this worker (and its peers) consume.
+        EmbeddedWorker(app, [Job("dispatch-due-waits", run_due_waits, DUE_POLL_SECONDS),
+                             Job("dispatch-outbox", run_webhooks, 1.0)]).start()
     queue = queue_name(app.config)
     click.echo(f"Bizflow Celery worker on queue {queue!r}, {threads} thread(s).")
     celery.worker_main(["worker", "--queues", queue, "--pool", "threads",
