@@ -84,7 +84,8 @@ export function exportTemplate(diagram) {
   }
   template.nodes = [];
   template.edges = [];
-  for (const element of registry.getAll()) {
+  const elements = registry.getAll().slice().sort((a, b) => (a.seq || 0) - (b.seq || 0));
+  for (const element of elements) {
     if (element.waypoints) {
       const edge = { from: element.source.id };
       if (element.port && element.port !== 'next') edge.port = element.port;

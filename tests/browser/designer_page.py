@@ -43,6 +43,7 @@ class DesignerPage:
         """Drags a palette block to (x, y) relative to the canvas's top-left; returns its id."""
         before = set(self.node_ids(block_type))
         item = self.page.locator(f'[data-palette-type="{block_type}"]')
+        item.scroll_into_view_if_needed()
         sx, sy = center(item)
         box = self.canvas.bounding_box()
         mouse = self.page.mouse

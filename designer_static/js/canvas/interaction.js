@@ -17,10 +17,13 @@ export class BizflowElementFactory extends ElementFactory {
   constructor() {
     super();
     this.edgeCount = 0;
+    this.sequence = 0;
   }
 
   create(type, attrs) {
     attrs = attrs || {};
+    // Creation order, kept by an element through delete and undo: the export order of the JSON.
+    attrs.seq = ++this.sequence;
     if (!attrs.id) {
       if (attrs.bo && attrs.bo.id) attrs.id = attrs.bo.id;
       else if (type === 'connection') attrs.id = `edge-${++this.edgeCount}`;
@@ -42,7 +45,7 @@ export function freshNodeId(elementRegistry, base) {
 }
 
 export class BizflowInteraction {
-  constructor(eventBus, canvas, connect, rules, elementRegistry, bizflowPortDrag, bizflowBlocks) {
+  constructor(eventBus, canvas, connect, rules, elementRegistry, selection, bizflowPortDrag, bizflowBlocks) {
     const portDrag = bizflowPortDrag;
 
     eventBus.on('element.mousedown', 1500, (event) => {
@@ -90,6 +93,16 @@ export class BizflowInteraction {
       ctx.canExecute = rules.allowed('shape.create', { shape: ctx.elements[0], target: ctx.target });
     });
 
+    // A plain click on the one selected block keeps it selected (diagram-js would toggle it off,
+    // so "click a block, press Delete" would do nothing when the block was just dropped).
+    eventBus.on('element.click', 1500, (event) => {
+      const original = event.originalEvent || {};
+      const selected = selection.get();
+      if (selected.length === 1 && selected[0] === event.element && !original.shiftKey && !original.ctrlKey && !original.metaKey) {
+        return false;
+      }
+    });
+
     eventBus.on('element.dblclick', (event) => {
       if (event.element.bo && !event.element.waypoints) {
         eventBus.fire('bizflow.configure', { element: event.element });
@@ -109,14 +122,11 @@ export class BizflowInteraction {
         descriptor.bo.id = freshNodeId(elementRegistry, descriptor.bo.id);
       }
     });
-    eventBus.on('copyPaste.canCopyElements', (event) => {
-      return event.elements.filter((e) => e.bo && e.bo.type !== 'start' || e.waypoints);
-    });
   }
 }
 
 BizflowInteraction.$inject = [
-  'eventBus', 'canvas', 'connect', 'rules', 'elementRegistry', 'bizflowPortDrag', 'bizflowBlocks',
+  'eventBus', 'canvas', 'connect', 'rules', 'elementRegistry', 'selection', 'bizflowPortDrag', 'bizflowBlocks',
 ];
 
 function insideContainer(canvas, event) {

@@ -19,6 +19,8 @@ export default class BizflowRules extends RuleProvider {
     this.addRule('connection.reconnect', () => false);
     this.addRule('connection.updateWaypoints', () => false);
     this.addRule('connection.create', (ctx) => this.canConnect(ctx.source, ctx.target));
+    // Everything but the start block can be copied (a template has exactly one start).
+    this.addRule('element.copy', (ctx) => Boolean(ctx.element.waypoints || (ctx.element.bo && ctx.element.bo.type !== 'start')));
   }
 
   /** An edge goes from the output port being dragged to a block that has an input. */
