@@ -79,3 +79,21 @@ def test_serve_uses_the_configured_password_and_token(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_db_upgrade_creates_the_schema(tmp_path):
+    database = tmp_path / "upgraded.sqlite3"
+    environment = {**os.environ, "PYTHONPATH": str(REPO),
+                   "BIZFLOW_DATABASE_URL": f"sqlite:///{database}"}
+    result = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "db",
+                             "upgrade"], cwd=tmp_path, env=environment, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "up to date" in result.stdout
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        tables = {row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"records", "users", "roles", "api_tokens", "custom_fields",
+            "alembic_version"} <= tables
