@@ -70,7 +70,8 @@ export function importTemplate(diagram, template) {
     connection.waypoints = layouter.layoutConnection(connection);
     canvas.addConnection(connection, root);
   }
-  diagram.get('commandStack').clear();
+  const commandStack = diagram.get('commandStack', false);  // absent in the read-only run view
+  if (commandStack) commandStack.clear();
 }
 
 /** Reads the template JSON back from the canvas. */
