@@ -1,4 +1,4 @@
-"""`bizflow serve` (the whole product on waitress) and `bizflow db upgrade`."""
+"""`bizflow serve` (the whole product on waitress), `bizflow db upgrade`, `bizflow users ...`."""
 
 from __future__ import annotations
 
@@ -52,8 +52,8 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
         click.echo(f" with the password {first.generated_password}")
         click.echo("  (generated now and shown only once; set BIZFLOW_ADMIN_PASSWORD to choose)")
     else:
-        click.echo(" with the password from BIZFLOW_ADMIN_PASSWORD"
-                   " (or the one shown at first start)")
+        click.echo(" with the password from BIZFLOW_ADMIN_PASSWORD or the one shown at first"
+                   " start (`bizflow users set-password admin` sets a new one)")
     if demo_logins:
         click.echo(f"Demo users: {', '.join(demo_logins)} (password: {DEMO_PASSWORD})")
     click.echo(f"API: {url}/api/v1/ (OpenAPI at {url}/api/v1/openapi.json). Ctrl+C stops.")
@@ -82,4 +82,57 @@ def db_upgrade() -> None:
     click.echo(f"Database is up to date: {_safe_url(current_app)}")
 
 
-commands = [serve, db_group]
+@click.group("users")
+def users_group() -> None:
+    """User administration from the server's shell."""
+
+
+def _user_by_login(session, login: str):
+    from sqlalchemy import func, select
+
+    from app.models.users import User
+
+    user = session.scalar(select(User).where(func.lower(User.login) == login.lower()))
+    if user is None:
+        raise click.ClickException(f"no user with the login {login!r}")
+    return user
+
+
+@users_group.command("set-password")
+@click.argument("login")
+@click.option("--password", help="The new password (default: a generated one, printed).")
+@with_appcontext
+def users_set_password(login: str, password: str | None) -> None:
+    """Set a user's password (e.g. when the admin's first password is lost)."""
+    import secrets
+
+    from flask import current_app
+
+    from app.api.errors import ApiError
+    from app.services.users import update_user
+
+    new_password = password or secrets.token_urlsafe(12)
+    with transaction(current_app) as session:
+        try:
+            update_user(session, _user_by_login(session, login), password=new_password)
+        except ApiError as exc:
+            raise click.ClickException(exc.message) from None
+    click.echo(f"Password of {login} set" + ("." if password else f": {new_password}"))
+
+
+@users_group.command("token")
+@click.argument("login")
+@click.option("--name", default="cli", show_default=True, help="A label for the token.")
+@with_appcontext
+def users_token(login: str, name: str) -> None:
+    """Issue a new API token for a user and print it (it is stored only as a hash)."""
+    from flask import current_app
+
+    from app.services.users import issue_token
+
+    with transaction(current_app) as session:
+        token = issue_token(session, _user_by_login(session, login), name)
+    click.echo(token)
+
+
+commands = [serve, db_group, users_group]
