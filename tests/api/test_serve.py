@@ -99,26 +99,20 @@ def test_db_upgrade_creates_the_schema(tmp_path):
             "alembic_version"} <= tables
 
 
-def _cli(tmp_path: Path, database: str, *args: str) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "PYTHONPATH": str(REPO), "BIZFLOW_DATABASE_URL": database,
-                   "BIZFLOW_SECRET_KEY": "s"}
-    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args],
-                          cwd=tmp_path, env=environment, capture_output=True, text=True,
-                          timeout=60)
-
-
-def test_users_commands_reset_a_password_and_issue_a_token(app, database_url, tmp_path):
+def test_users_commands_reset_a_password_and_issue_a_token(app):
+    from app.commands.server import users_group
     from app.db import read_transaction
     from app.services.users import authenticate
 
-    result = _cli(tmp_path, database_url, "users", "set-password", "admin")
-    assert result.returncode == 0, result.stderr
-    password = result.stdout.strip().rsplit(": ", 1)[1]
-    token = _cli(tmp_path, database_url, "users", "token", "admin").stdout.strip()
+    runner = app.test_cli_runner()
+    result = runner.invoke(users_group, ["set-password", "admin"])
+    assert result.exit_code == 0, result.output
+    password = result.output.strip().rsplit(": ", 1)[1]
+    token = runner.invoke(users_group, ["token", "admin"]).output.strip()
     with app.app_context(), read_transaction(app) as session:
         assert authenticate(session, "admin", password) is not None
     response = app.test_client().get("/api/v1/leads",
                                      headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    missing = _cli(tmp_path, database_url, "users", "token", "nobody")
-    assert missing.returncode != 0 and "nobody" in missing.stderr
+    missing = runner.invoke(users_group, ["token", "nobody"])
+    assert missing.exit_code != 0 and "nobody" in missing.output
