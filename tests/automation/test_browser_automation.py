@@ -128,3 +128,16 @@ def test_dragging_a_kanban_card_changes_the_stage_and_runs_its_robots(page, live
     page.goto(f"/automation/lead/records/{lead['id']}")
     assert page.locator('[data-history-kind="stage_change"]').count() == 1
     assert page.locator('[data-history-kind="robot"]').count() >= 1
+
+
+def test_add_a_deal_pipeline_and_rename_a_stage_in_the_ui(page, live):
+    page.goto("/automation/")
+    page.fill("#new-pipeline-name", "Partners")
+    page.click("#add-pipeline")
+    page.wait_for_url("**/automation/deal/1")
+    page.once("dialog", lambda dialog: dialog.accept("First call"))
+    page.locator('[data-stage-id="C1:NEW"] [data-action="rename-stage"]').click()
+    page.locator('[data-stage-id="C1:NEW"] h2', has_text="First call").wait_for()
+    stages = live.api("GET", "/pipelines/deal/1")["stages"]
+    assert stages[0] == {"id": "C1:NEW", "name": "First call", "sort": 10,
+                         "semantics": "process"}
