@@ -82,16 +82,19 @@ def test_serve_uses_the_configured_password_and_token(tmp_path):
 
 
 def test_db_upgrade_creates_the_schema(tmp_path):
-    database = tmp_path / "upgraded.sqlite3"
-    environment = {**os.environ, "PYTHONPATH": str(REPO),
-                   "BIZFLOW_DATABASE_URL": f"sqlite:///{database}"}
-    result = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "db",
-                             "upgrade"], cwd=tmp_path, env=environment, capture_output=True,
-                            text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert "up to date" in result.stdout
     import sqlite3
 
+    from app import create_app
+    from app.commands.server import db_group
+    from app.db import get_engine
+    from tests.conftest import app_config
+
+    database = tmp_path / "upgraded.sqlite3"
+    fresh = create_app(app_config(f"sqlite:///{database}", tmp_path))
+    result = fresh.test_cli_runner().invoke(db_group, ["upgrade"])
+    get_engine(fresh).dispose()
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
     with sqlite3.connect(database) as connection:
         tables = {row[0] for row in connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
