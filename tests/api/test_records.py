@@ -124,3 +124,22 @@ def test_every_field_of_the_type_is_returned_null_when_unset(api):
     assert fields["COMMENTS"] is None and fields["UF_NOTE"] is None
     assert list(fields)[0] == "ID"
     assert lead["fields"].keys() == fields.keys()
+
+
+def test_filters_on_booleans_dates_users_and_like_wildcards(api):
+    api.post("/deals", {"fields": {"TITLE": "won", "CLOSED": "Y", "CLOSEDATE": "2026-03-01"}})
+    api.post("/deals", {"fields": {"TITLE": "open", "CLOSED": False}})
+
+    def titles(query: str) -> list[str]:
+        return [item["fields"]["TITLE"] for item in api.get(f"/deals?{query}").get_json()["items"]]
+
+    assert titles("CLOSED=Y") == ["won"]
+    assert titles("CLOSED=false") == ["open"]
+    assert titles("CLOSEDATE=2026-03-01") == ["won"]
+    assert titles("CLOSEDATE=") == ["open"]
+    admin_id = api.get("/users").get_json()["items"][0]["id"]
+    assert titles(f"ASSIGNED_BY_ID={admin_id}") == ["won", "open"]
+    api.post("/contacts", {"fields": {"NAME": "a", "EMAIL": "a_b@example.com"}})
+    api.post("/contacts", {"fields": {"NAME": "b", "EMAIL": "axb@example.com"}})
+    found = api.get("/contacts?EMAIL=a_b@example.com").get_json()["items"]
+    assert [item["fields"]["NAME"] for item in found] == ["a"]
