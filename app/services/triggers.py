@@ -161,7 +161,8 @@ def _check_body(session: Session, document_type: str, body: Mapping[str, Any],
     if act_as is not None and (isinstance(act_as, bool) or not isinstance(act_as, int)
                                or session.get(User, act_as) is None):
         raise _bad(f"{act_as!r} is not a user id (null: the responsible person)", "act_as")
-    settings = merged.get("settings") or {}
+    settings = merged.get("settings")
+    settings = {} if settings is None else settings
     if not isinstance(settings, dict):
         raise _bad("must be an object", "settings")
     allowed = EVENTS.get(event, {})
@@ -401,7 +402,8 @@ def post_event(session: Session, body: Mapping[str, Any]) -> dict[str, Any]:
         raise ApiError(400, "unknown_event",
                        f"event: {event!r} is not an event code (SPEC 8) or registered app "
                        "trigger", [{"field": "event", "message": "unknown event"}])
-    data = body.get("data") or {}
+    data = body.get("data")
+    data = {} if data is None else data
     if not isinstance(data, Mapping):
         raise _bad("must be an object", "data")
     record = _event_record(session, body.get("document"))
