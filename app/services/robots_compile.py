@@ -326,7 +326,8 @@ def _action_nodes(robot: dict[str, Any], document_type: str,
                 nodes.append(("stop", "end", {"status": "terminated"}))
             return nodes
         case "create_from_source":
-            return [("do", "create_document", _create_from_source(props, document_type))]
+            return [("do", "create_document",
+                     _create_from_source(props, document_type, robot["id"]))]
         case "delete_record":
             return [("do", "delete_document", {}), ("stop", "end", {"status": "terminated"})]
         case "generate_code":
@@ -354,7 +355,8 @@ def _action_nodes(robot: dict[str, Any], document_type: str,
                        "message": f"robot {robot['id']}: type: {rtype!r} is unknown"}])
 
 
-def _create_from_source(props: dict[str, Any], document_type: str) -> dict[str, Any]:
+def _create_from_source(props: dict[str, Any], document_type: str,
+                        robot_id: str) -> dict[str, Any]:
     target = props.get("target")
     extra = props.get("fields") or {}
     if document_type == "lead" and target in _FROM_LEAD:
@@ -365,9 +367,9 @@ def _create_from_source(props: dict[str, Any], document_type: str) -> dict[str, 
     if document_type == "deal" and target in _FROM_DEAL:
         return {"document_type": "document", "fields": {**_FROM_DEAL[target], **extra}}
     allowed = ", ".join(_FROM_LEAD if document_type == "lead" else _FROM_DEAL)
-    raise RobotError([{"code": "invalid_target", "robot": None, "field": "properties.target",
-                       "message": f"properties.target: {target!r} cannot be created from a "
-                                  f"{document_type} (one of: {allowed or 'none'})"}])
+    raise RobotError([{"code": "invalid_target", "robot": robot_id, "field": "properties.target",
+                       "message": f"robot {robot_id}: properties.target: {target!r} cannot be "
+                                  f"created from a {document_type} (one of: {allowed or 'none'})"}])
 
 
 def _delay_for(timing: dict[str, Any]) -> dict[str, Any] | None:
