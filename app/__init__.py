@@ -13,6 +13,7 @@ from flask import Flask, request
 from app import db, realtime
 from app.api import API_BLUEPRINTS
 from app.api.errors import register_error_handlers
+from app.api.json_provider import StrictJSONProvider
 from app.api.openapi import API_PREFIX
 from app.config import load_config
 from app.web import WEB_BLUEPRINTS
@@ -29,9 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(days=14),
-        JSON_SORT_KEYS=False,
     )
-    app.json.sort_keys = False
+    app.json = StrictJSONProvider(app)
     if app.config["DATABASE_URL"].startswith("sqlite:///"):
         Path(app.config["DATABASE_URL"][len("sqlite:///"):]).parent.mkdir(
             parents=True, exist_ok=True)

@@ -36,3 +36,12 @@ def test_pages_keep_html_errors(client):
     response = client.get("/no-such-page")
     assert response.status_code == 404
     assert response.mimetype == "text/html"
+
+
+def test_absurd_json_is_a_400_not_a_crash(client, admin_headers):
+    headers = {**admin_headers, "Content-Type": "application/json"}
+    for body in ("[" * 100_000 + "]" * 100_000, '{"fields": {"TITLE": NaN}}',
+                 b"\xff\xfe{", '{"fields": {"TITLE": Infinity}}'):
+        response = client.post("/api/v1/leads", data=body, headers=headers)
+        assert response.status_code == 400, body[:20]
+        assert response.get_json()["error"]["code"] == "bad_json"
