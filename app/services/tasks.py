@@ -224,8 +224,10 @@ def time_out(session: Session, instance: Instance, wait: Wait) -> None:
 
 def cancel_instance_tasks(session: Session, instance: Instance) -> None:
     """Finish listener: an ended instance's open tasks are cancelled (to-dos stay)."""
-    if instance.status == "failed":
-        return   # a failed instance may be retried: its people still have their tasks
+    if instance.status != "terminated":
+        # Failed: it may be retried, its people keep their tasks. Completed: every task wait
+        # was decided, so its tasks are closed already.
+        return
     session.execute(update(Task).where(Task.instance_id == instance.id, Task.status == "open",
                                        Task.kind != "todo")
                     .values(status="cancelled", completed_at=utcnow())

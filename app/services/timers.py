@@ -88,14 +88,25 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
         with transaction(app) as session:
             moment = now or utcnow()
             claimed = claim_due_waits(session, moment, batch)
+            _load(session, claimed)
             for wait_id, _instance_id in claimed:
-                fired += fire_wait(session, wait_id, moment)
+                fired += fire_wait(session, wait_id, moment, loaded=True)
         if len(claimed) < batch:
             break
     return fired
 
 
-def fire_wait(session: Session, wait_id: int, now: datetime | None = None) -> int:
+def _load(session: Session, claimed: list[tuple[int, int]]) -> None:
+    # Two queries for the whole batch instead of two per wait; the rows are held already.
+    if claimed:
+        session.scalars(select(Wait).where(Wait.id.in_([w for w, _ in claimed]))
+                        .execution_options(populate_existing=True)).all()
+        session.scalars(select(Instance).where(Instance.id.in_([i for _, i in claimed]))
+                        .execution_options(populate_existing=True)).all()
+
+
+def fire_wait(session: Session, wait_id: int, now: datetime | None = None,
+              loaded: bool = False) -> int:
     """Answer one due wait and run its instance's step inside a savepoint; 1 if it fired.
 
     Safe to call for a wait that is no longer due, answered or cancelled (a duplicate or
@@ -104,7 +115,7 @@ def fire_wait(session: Session, wait_id: int, now: datetime | None = None) -> in
     now = now or utcnow()
     savepoint = session.begin_nested()
     try:
-        fired = _fire(session, wait_id, now)
+        fired = _fire(session, wait_id, now, loaded)
     except (DBAPIError, StaleDataError):
         # Deadlock, lost lock or a concurrent step: the wait stays open and due.
         savepoint.rollback()
@@ -121,13 +132,18 @@ def fire_wait(session: Session, wait_id: int, now: datetime | None = None) -> in
     return fired
 
 
-def _fire(session: Session, wait_id: int, now: datetime) -> int:
-    wait = session.scalar(select(Wait).where(Wait.id == wait_id).with_for_update()
-                          .execution_options(populate_existing=True))
+def _fire(session: Session, wait_id: int, now: datetime, loaded: bool) -> int:
+    if loaded:   # claimed and loaded in this transaction (rows held)
+        wait = session.get(Wait, wait_id)
+        instance = session.get(Instance, wait.instance_id) if wait is not None else None
+    else:
+        wait = session.scalar(select(Wait).where(Wait.id == wait_id).with_for_update()
+                              .execution_options(populate_existing=True))
+        instance = None if wait is None else session.scalar(
+            select(Instance).where(Instance.id == wait.instance_id).with_for_update()
+            .execution_options(populate_existing=True))
     if wait is None or wait.state != "open":
         return 0
-    instance = session.scalar(select(Instance).where(Instance.id == wait.instance_id)
-                              .with_for_update().execution_options(populate_existing=True))
     if instance is None or instance.status != "waiting":
         return 0
     request = wait.request or {}
@@ -189,9 +205,12 @@ def on_finished(session: Session, instance: Instance) -> None:
     if instance.status not in CHILD_ENDED:
         return   # a failed instance keeps its waits: a retry continues with them
     now = utcnow()
-    session.execute(update(Wait).where(Wait.instance_id == instance.id, Wait.state == "open")
-                    .values(state="cancelled", answered_at=now)
-                    .execution_options(synchronize_session=False))
+    if instance.status == "terminated":
+        # A completed instance has no open wait left: every token ran to its end.
+        session.execute(update(Wait).where(Wait.instance_id == instance.id,
+                                           Wait.state == "open")
+                        .values(state="cancelled", answered_at=now)
+                        .execution_options(synchronize_session=False))
     parents = session.scalars(select(Wait).where(
         Wait.kind == "child", Wait.state == "open",
         Wait.request["instance_id"].as_integer() == instance.id))
