@@ -5,4 +5,5 @@ WEB_BLUEPRINTS: list[str] = [
     "app.web.home",
     "app.web.designer",
     "app.web.automation",
+    "app.web.tasks",
 ]
