@@ -213,3 +213,22 @@ def test_work_time_timing_counts_business_hours(api):
     template = api.get("/automation/lead/stages/NEW/template").get_json()
     (delay,) = [n for n in template["nodes"] if n["type"] == "delay"]
     assert delay["properties"] == {"for": "2h", "business_hours": True}
+
+
+def test_deleting_a_record_cancels_its_waiting_robots(api):
+    put_robots(api, "lead", "NEW", [_comment("later", timing={"mode": "after",
+                                                              "interval": "1h"})])
+    lead = create(api, "leads", TITLE="Short-lived")
+    assert api.delete(f"/leads/{lead['id']}").status_code in (200, 204)
+    (instance,) = instances_of(api, "lead", lead["id"])
+    assert instance["status"] == "terminated"
+
+
+def test_a_robot_setting_the_stage_field_hands_over_like_change_stage(api):
+    put_robots(api, "lead", "NEW", [
+        {"type": "modify_fields", "properties": {"fields": {"STATUS_ID": "PROCESSED"}}},
+        _comment("never", after_previous=True)])
+    put_robots(api, "lead", "PROCESSED", [_comment("processed robots ran")])
+    lead = create(api, "leads", TITLE="Self-moving")
+    fields = api.get(f"/leads/{lead['id']}").get_json()["fields"]
+    assert fields["STATUS_ID"] == "PROCESSED" and fields["COMMENTS"] == "processed robots ran"
