@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.automation import HistoryEntry
-from app.models.processes import Instance, InstanceLogEntry, OutboxMessage
+from app.models.processes import Instance, InstanceLogEntry, OutboxMessage, TemplateVersion
 from app.models.records import Record
 from app.services.record_events import Origin
 
@@ -43,6 +43,19 @@ def record_stage_change(session: Session, record: Record, from_stage: str | None
               data={"from": from_stage, "to": to_stage, "origin": origin.to_dict()})
 
 
+def _node_titles(session: Session, versions: set[tuple[int, int]]
+                 ) -> dict[tuple[int, int, str], str]:
+    """(template id, version, node id) -> the node's title, for readable robot lines."""
+    titles: dict[tuple[int, int, str], str] = {}
+    for template_id, version in versions:
+        body = session.scalar(select(TemplateVersion.body).where(
+            TemplateVersion.template_id == template_id, TemplateVersion.version == version))
+        for node in (body or {}).get("nodes", ()):
+            if isinstance(node, dict) and node.get("title"):
+                titles[(template_id, version, node.get("id"))] = str(node["title"])
+    return titles
+
+
 def record_history(session: Session, document_type: str, document_id: int,
                    limit: int = 500) -> list[dict[str, Any]]:
     """Every history line of a record, oldest first: our entries, robot logs, e-mails."""
@@ -51,16 +64,18 @@ def record_history(session: Session, document_type: str, document_id: int,
             HistoryEntry.document_type == document_type,
             HistoryEntry.document_id == document_id).order_by(HistoryEntry.id).limit(limit)):
         items.append(entry.to_dict())
-    instances = {row.id: row.template_id for row in session.execute(
-        select(Instance.id, Instance.template_id).where(
-            Instance.document_type == document_type, Instance.document_id == document_id))}
+    rows = session.execute(select(Instance.id, Instance.template_id, Instance.template_version)
+                           .where(Instance.document_type == document_type,
+                                  Instance.document_id == document_id)).all()
+    instances = {row.id: (row.template_id, row.template_version) for row in rows}
+    titles = _node_titles(session, set(instances.values()))
     if instances:
         for log in session.scalars(select(InstanceLogEntry).where(
                 InstanceLogEntry.instance_id.in_(instances), InstanceLogEntry.type.not_in(
                     _QUIET_TYPES)).order_by(InstanceLogEntry.id).limit(limit)):
+            title = titles.get((*instances[log.instance_id], log.node)) or log.type
             items.append({"id": None, "at": log.at.isoformat(timespec="seconds"),
-                          "kind": "robot",
-                          "message": f"{log.type} {log.node or ''}: {log.message}".strip(),
+                          "kind": "robot", "message": f"{title}: {log.message}",
                           "user_id": None, "trigger_id": None,
                           "data": {"instance_id": log.instance_id, "node": log.node,
                                    "type": log.type}})
