@@ -22,6 +22,18 @@ mimetypes.add_type("text/css", ".css")
 bp = Blueprint("designer", __name__, template_folder="templates")
 
 
+def _module_paths() -> list[str]:
+    """Our ES modules and the vendor bundle, preloaded so the browser fetches them in parallel
+    instead of discovering them one import level at a time."""
+    paths = sorted(p.relative_to(STATIC_DIR).as_posix() for p in (STATIC_DIR / "js").rglob("*.js"))
+    return ["vendor/diagram-js.bundle.js", *paths]
+
+
+@bp.context_processor
+def _preload() -> dict[str, Any]:
+    return {"designer_modules": _module_paths()}
+
+
 @bp.get("/designer/static/<path:filename>")
 def static_file(filename: str):
     if filename.startswith("vendor-src/"):

@@ -10,6 +10,7 @@ import { clear, clone, h } from './dom.js';
 import { editorFor, FormError, propertiesForm } from './forms/schema-form.js';
 import { autoLayout, exportTemplate, importTemplate, newTemplate } from './model.js';
 import { renderPalette } from './palette.js';
+import { showTemplate } from './canvas/view.js';
 import { showRunResult, showValidation, clearMarks } from './results.js';
 
 const DOCUMENT_TYPES = ['lead', 'contact', 'company', 'deal', 'document'];
@@ -36,7 +37,7 @@ async function main() {
 
   if (templateId) await loadTemplate(templateId);
   else openTemplate(newTemplate(root.dataset.documentType || 'lead'), null);
-  root.classList.add('bf-ready');
+  root.dataset.openedMs = String(Math.round(performance.now()));
   root.dataset.ready = 'true';
 }
 
@@ -56,15 +57,7 @@ function openTemplate(template, saved) {
   state.savedAt = stackIndex();
   clearMarks(diagram);
   clear(root.querySelector('.bf-results'));
-  const canvas = diagram.get('canvas');
-  // A template with more than its start block is fitted in view; a new one starts at the origin.
-  if (diagram.get('elementRegistry').filter((e) => e.bo).length > 1) {
-    canvas.zoom('fit-viewport', 'auto');
-    if (canvas.zoom() > 1) canvas.zoom(1);
-  } else {
-    const box = canvas.viewbox();
-    canvas.viewbox({ x: 0, y: 0, width: box.outer.width, height: box.outer.height });
-  }
+  showTemplate(diagram);
   root.querySelector('.bf-results').append(h('p', { class: 'bf-help', text: 'Check and Test run results appear here. Drag blocks from the left, connect an output port (right) to an input port (left), and use ⚙ to configure a block.' }));
   updateStatus();
   loadFields(diagram.get('bizflowModel').meta.document_type).catch(() => {});

@@ -5,6 +5,7 @@ import { io } from '../vendor/socket.io.esm.min.js';
 import { api } from './api.js';
 import { BlockTypes } from './blocks.js';
 import { createEditor } from './canvas/index.js';
+import { showTemplate } from './canvas/view.js';
 import { clear, h } from './dom.js';
 import { importTemplate } from './model.js';
 import { clearMarks, display, logTable, markPath } from './results.js';
@@ -28,8 +29,7 @@ async function refresh() {
     const template = await templateVersion(instance.template_id, instance.template_version);
     if (template) {
       importTemplate(diagram, template);
-      diagram.get('canvas').zoom('fit-viewport', 'auto');
-      if (diagram.get('canvas').zoom() > 1) diagram.get('canvas').zoom(1);
+      showTemplate(diagram);
     }
     shownVersion = key;
   }

@@ -6,6 +6,7 @@ import { clone } from './dom.js';
 
 export const FORMAT = 'bizflow.template/1';
 const GRAPH_KEYS = new Set(['nodes', 'edges']);
+const MINIMAP_LIMIT = 500;
 const META_ORDER = ['format', 'name', 'description', 'document_type', 'auto_start', 'parameters', 'variables', 'constants'];
 
 /** Holds what is not on the canvas: settings, and edges whose ends do not exist. */
@@ -35,6 +36,11 @@ export function importTemplate(diagram, template) {
   const layouter = diagram.get('layouter');
   const blocks = diagram.get('bizflowBlocks');
   const model = diagram.get('bizflowModel');
+  // The minimap copies every element as it is added; closed, it rebuilds once when opened.
+  // Big templates keep it closed (the Map button opens it).
+  const minimap = diagram.get('minimap', false);
+  const minimapOpen = minimap && minimap.isOpen();
+  if (minimapOpen) minimap.close();
   diagram.clear();
   const root = canvas.getRootElement();
 
@@ -70,6 +76,7 @@ export function importTemplate(diagram, template) {
     connection.waypoints = layouter.layoutConnection(connection);
     canvas.addConnection(connection, root);
   }
+  if (minimapOpen && nodes.length <= MINIMAP_LIMIT) minimap.open();
   const commandStack = diagram.get('commandStack', false);  // absent in the read-only run view
   if (commandStack) commandStack.clear();
 }

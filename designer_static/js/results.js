@@ -8,7 +8,7 @@ const MARKS = ['bf-error', 'bf-taken', 'bf-waiting', 'bf-failed'];
 export function clearMarks(diagram) {
   const canvas = diagram.get('canvas');
   for (const element of diagram.get('elementRegistry').getAll()) {
-    for (const mark of MARKS) canvas.removeMarker(element, mark);
+    for (const mark of MARKS) if (canvas.hasMarker(element, mark)) canvas.removeMarker(element, mark);
   }
 }
 
