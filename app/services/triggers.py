@@ -299,8 +299,11 @@ def settings_match(event: str, settings: Mapping[str, Any], data: Mapping[str, A
             if isinstance(got, bool) or not isinstance(got, int | float) or got < wanted:
                 return False
         elif key == "text":
+            # "price, cost": any of the comma-separated keywords (or the whole phrase).
             message = data.get("text", data.get("message"))
-            if not isinstance(message, str) or str(wanted).lower() not in message.lower():
+            keywords = {str(wanted).strip().lower()} | {
+                part.strip().lower() for part in str(wanted).split(",") if part.strip()}
+            if not isinstance(message, str) or not any(k in message.lower() for k in keywords):
                 return False
         elif key == "url":
             got = data.get("url")

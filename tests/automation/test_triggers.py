@@ -140,6 +140,7 @@ EVENT_CASES = [
     ("chat.accepted", {}, {}, None),
     ("chat.response_time", {"seconds": 600}, {"seconds": 900}, {"seconds": 30}),
     ("chat.keyword", {"text": "price"}, {"text": "What is the PRICE?"}, {"text": "hello"}),
+    ("chat.keyword", {"text": "discount, cost"}, {"message": "any COST?"}, {"text": "hi"}),
     ("resource.booked", {}, {}, None), ("invoice.paid", {}, {}, None),
     ("field.changed", {"field": "OPPORTUNITY"}, {"field": "OPPORTUNITY"}, {"field": "TITLE"}),
 ]
