@@ -40,6 +40,7 @@ from interpreter.fields import parse_datetime
 log = logging.getLogger(__name__)
 
 DUE_KINDS = ("timer", "task", "child")
+_PARENTS_WAITING = "bizflow.parents_waiting"
 # A failed child does not wake its parent: once retried and ended, it does.
 CHILD_ENDED = ("completed", "terminated")
 BATCH = 50
@@ -88,7 +89,7 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
         with transaction(app) as session:
             moment = now or utcnow()
             claimed = claim_due_waits(session, moment, batch)
-            _load(session, claimed)
+            held = _load(session, claimed)   # noqa: F841 - keeps the rows in the identity map
             for wait_id, _instance_id in claimed:
                 fired += fire_wait(session, wait_id, moment, loaded=True)
         if len(claimed) < batch:
@@ -96,13 +97,24 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
     return fired
 
 
-def _load(session: Session, claimed: list[tuple[int, int]]) -> None:
-    # Two queries for the whole batch instead of two per wait; the rows are held already.
-    if claimed:
-        session.scalars(select(Wait).where(Wait.id.in_([w for w, _ in claimed]))
-                        .execution_options(populate_existing=True)).all()
-        session.scalars(select(Instance).where(Instance.id.in_([i for _, i in claimed]))
-                        .execution_options(populate_existing=True)).all()
+def _load(session: Session, claimed: list[tuple[int, int]]) -> list[Any]:
+    """Load the claimed waits and instances in two queries (not two per wait).
+
+    The caller keeps the returned list: the identity map holds objects weakly. Also notes
+    whether any parent waits for a child at all: a child finishing in this batch was
+    started in a step that committed its parent's wait with it, so that wait is visible
+    now; when there is none, finishing instances skip looking for parents.
+    """
+    if not claimed:
+        return []
+    rows: list[Any] = list(session.scalars(
+        select(Wait).where(Wait.id.in_([w for w, _ in claimed]))
+        .execution_options(populate_existing=True)))
+    rows += session.scalars(select(Instance).where(Instance.id.in_([i for _, i in claimed]))
+                            .execution_options(populate_existing=True))
+    session.info[_PARENTS_WAITING] = bool(session.scalar(select(exists().where(
+        Wait.kind == "child", Wait.state == "open"))))
+    return rows
 
 
 def fire_wait(session: Session, wait_id: int, now: datetime | None = None,
@@ -211,6 +223,8 @@ def on_finished(session: Session, instance: Instance) -> None:
                                            Wait.state == "open")
                         .values(state="cancelled", answered_at=now)
                         .execution_options(synchronize_session=False))
+    if session.info.get(_PARENTS_WAITING) is False:
+        return
     parents = session.scalars(select(Wait).where(
         Wait.kind == "child", Wait.state == "open",
         Wait.request["instance_id"].as_integer() == instance.id))
