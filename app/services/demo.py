@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models.users import User
+from app.services.automation_demo import load_demo_automation
 from app.services.record_events import Origin
 from app.services.records import create_record
 from app.services.templates import install_builtin
@@ -31,6 +32,7 @@ def load_demo(session: Session) -> list[str]:
     set_role_automation(session, "sales", {"lead": "read", "deal": "read"})
     users = [create_user(session, fields, roles, DEMO_PASSWORD) for fields, roles in DEMO_USERS]
     origin = Origin("system", "demo")
+    load_demo_automation(session)
     company = create_record(session, "company", {
         "TITLE": "Hanoi Logistics JSC", "COMPANY_TYPE": "CUSTOMER", "INDUSTRY": "DELIVERY",
         "EMAIL": "office@hanoi-logistics.example", "ASSIGNED_BY_ID": users[1].id}, None, origin)

@@ -232,3 +232,17 @@ def test_a_robot_setting_the_stage_field_hands_over_like_change_stage(api):
     lead = create(api, "leads", TITLE="Self-moving")
     fields = api.get(f"/leads/{lead['id']}").get_json()["fields"]
     assert fields["STATUS_ID"] == "PROCESSED" and fields["COMMENTS"] == "processed robots ran"
+
+
+def test_demo_data_brings_the_seeds_robots_and_triggers(app, api):
+    from app.db import transaction
+    from app.services.demo import load_demo
+
+    with app.app_context(), transaction(app) as session:
+        load_demo(session)
+    assert len(api.get("/automation/lead/stages/IN_PROCESS/robots").get_json()["robots"]) == 2
+    assert len(api.get("/automation/lead/triggers").get_json()["items"]) == 2
+    leads = api.get("/leads").get_json()["items"]
+    for lead in leads:
+        statuses = {i["status"] for i in instances_of(api, "lead", lead["id"])}
+        assert "failed" not in statuses, statuses
