@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from automation_api import create, put_robots
 
 
@@ -20,6 +21,7 @@ def test_pipeline_page_shows_stages_robots_and_triggers_escaped(api, client, adm
     assert 'data-action="add-robot"' in html
 
 
+@pytest.mark.both_databases
 def test_kanban_and_record_history_pages(api, client, admin_headers):
     lead = create(api, "leads", TITLE="Kanban <i>card</i>")
     api.patch(f"/leads/{lead['id']}", {"fields": {"STATUS_ID": "IN_PROCESS"}})

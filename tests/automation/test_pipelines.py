@@ -42,6 +42,7 @@ def test_stage_edit_rename_and_one_success_stage(api):
     assert response.get_json()["error"]["details"][0]["field"] == "semantics"
 
 
+@pytest.mark.both_databases
 def test_a_stage_in_use_cannot_be_deleted(api):
     lead = create(api, "leads", TITLE="Busy", STATUS_ID="PROCESSED")
     response = api.delete("/pipelines/lead/stages/PROCESSED")

@@ -223,6 +223,7 @@ def test_mail_a_process_sends_to_the_client_fires_email_sent(api):
     assert stage(api, lead["id"]) == "PROCESSED"
 
 
+@pytest.mark.both_databases
 def test_deal_triggers_stay_in_their_pipeline_and_history_is_served(api):
     api.post("/pipelines/deal", {"name": "Second"})
     add_trigger(api, "deal", event="call.missed", stage_id="C1:PREPARATION")
