@@ -30,7 +30,7 @@ import httpx
 from flask import Flask
 from sqlalchemy import select, update
 
-from app.db import transaction
+from app.db import read_transaction, transaction
 from app.models.base import utcnow
 from app.models.processes import Instance, OutboxMessage
 from app.services import instances, outbox
@@ -127,6 +127,8 @@ def deliver_due_webhooks(app: Flask) -> int:
     Sending happens on background threads so that a slow endpoint never delays timers.
     """
     started = 0
+    if not _anything_due(app):
+        return 0   # a cheap read: an idle worker takes no write lock
     while _in_flight.acquire(blocking=False):
         with transaction(app) as session:
             token, batch = outbox.claim_messages(session, ("webhook",), limit=1)
@@ -150,6 +152,16 @@ def wait_idle(timeout: float = 30.0) -> bool:
     finally:
         for _ in range(taken):
             _in_flight.release()
+
+
+def _anything_due(app: Flask) -> bool:
+    now = utcnow()
+    with read_transaction(app) as session:
+        return session.scalar(select(OutboxMessage.id).where(
+            OutboxMessage.kind == "webhook",
+            ((OutboxMessage.state == "pending") & (OutboxMessage.next_attempt_at <= now))
+            | ((OutboxMessage.state == "sending")
+               & (OutboxMessage.claimed_at < now - outbox.SENDING_LEASE))).limit(1)) is not None
 
 
 def _deliver_and_release(app: Flask, message: OutboxMessage, token: str) -> None:
