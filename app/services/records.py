@@ -103,17 +103,25 @@ def _coerce_input(defs: Mapping[str, FieldDef], fields: Any, current: Record | N
     return values
 
 
+# Users are never deleted (only deactivated), so an id once seen stays valid: remembering
+# them saves a query on most writes (a process assigning a responsible person, say).
+_known_users: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+
 def _check_users_exist(session: Session, defs: Mapping[str, FieldDef],
                        values: Mapping[str, Any]) -> None:
+    known = _known_users.setdefault(session.get_bind().pool, set())
     wanted: dict[int, str] = {}
     for code, value in values.items():
         if defs[code].type != "user" or value is None:
             continue
         for user_id in value if isinstance(value, list) else [value]:
-            wanted.setdefault(user_id, code)
+            if user_id not in known:
+                wanted.setdefault(user_id, code)
     if not wanted:
         return
     found = set(session.scalars(select(User.id).where(User.id.in_(list(wanted)))))
+    known.update(found)
     for user_id, code in wanted.items():
         if user_id not in found:
             raise FieldValueError("unknown_user", code, f"{code}: there is no user {user_id}")
