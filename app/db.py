@@ -85,11 +85,6 @@ def get_engine(app: Flask | None = None) -> Engine:
     return database(app).engine
 
 
-def new_session(app: Flask | None = None) -> Session:
-    """A new Session for write transactions; the caller closes it (use it in a `with`)."""
-    return database(app).sessions()
-
-
 @contextmanager
 def transaction(app: Flask | None = None) -> Iterator[Session]:
     """One explicit transaction: commits when the block ends, rolls back on an exception."""
