@@ -50,14 +50,14 @@ async function loadTemplate(id) {
 
 function openTemplate(template, saved) {
   const diagram = state.diagram;
-  importTemplate(diagram, template);
+  const size = diagram.get('canvas').getContainer().getBoundingClientRect();
+  importTemplate(diagram, template, (shapes) => showTemplate(diagram, size, shapes));
   state.id = saved ? saved.id : state.id;
   state.version = saved ? saved.version : state.version;
   if (saved) state.enabled = saved.enabled;
   state.savedAt = stackIndex();
   clearMarks(diagram);
   clear(root.querySelector('.bf-results'));
-  showTemplate(diagram);
   root.querySelector('.bf-results').append(h('p', { class: 'bf-help', text: 'Check and Test run results appear here. Drag blocks from the left, connect an output port (right) to an input port (left), and use ⚙ to configure a block.' }));
   updateStatus();
   loadFields(diagram.get('bizflowModel').meta.document_type).catch(() => {});

@@ -28,8 +28,8 @@ async function refresh() {
   if (shownVersion !== key) {
     const template = await templateVersion(instance.template_id, instance.template_version);
     if (template) {
-      importTemplate(diagram, template);
-      showTemplate(diagram);
+      const size = diagram.get('canvas').getContainer().getBoundingClientRect();
+      importTemplate(diagram, template, (shapes) => showTemplate(diagram, size, shapes));
     }
     shownVersion = key;
   }

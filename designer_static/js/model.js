@@ -29,8 +29,11 @@ export function newTemplate(documentType) {
   return { ...emptyMeta(documentType), nodes: [{ id: 'start', type: 'start', title: 'Start', position: { x: 60, y: 200 } }], edges: [] };
 }
 
-/** Puts a template on the canvas (no undo history: it is the starting point). */
-export function importTemplate(diagram, template) {
+/**
+ * Puts a template on the canvas (no undo history: it is the starting point). `beforeAdd(shapes)`
+ * runs once the blocks are placed but not yet drawn: the moment to set the view cheaply.
+ */
+export function importTemplate(diagram, template, beforeAdd) {
   const canvas = diagram.get('canvas');
   const factory = diagram.get('elementFactory');
   const layouter = diagram.get('layouter');
@@ -59,12 +62,12 @@ export function importTemplate(diagram, template) {
     const bo = clone(node);
     delete bo.position;
     const at = positions.get(node.id);
-    const shape = factory.createShape({
+    shapes.set(node.id, factory.createShape({
       bo, x: at.x, y: at.y, width: BLOCK_WIDTH, height: blockHeight(blocks.portsOf(bo).length),
-    });
-    canvas.addShape(shape, root);
-    shapes.set(node.id, shape);
+    }));
   }
+  if (beforeAdd) beforeAdd([...shapes.values()]);
+  for (const shape of shapes.values()) canvas.addShape(shape, root);
   for (const edge of edges) {
     const source = edge && shapes.get(edge.from);
     const target = edge && shapes.get(edge.to);
@@ -76,7 +79,8 @@ export function importTemplate(diagram, template) {
     connection.waypoints = layouter.layoutConnection(connection);
     canvas.addConnection(connection, root);
   }
-  if (minimapOpen && nodes.length <= MINIMAP_LIMIT) minimap.open();
+  // Rebuilding the minimap measures the canvas: do it after the page has become usable.
+  if (minimapOpen && nodes.length <= MINIMAP_LIMIT) setTimeout(() => minimap.open(), 50);
   const commandStack = diagram.get('commandStack', false);  // absent in the read-only run view
   if (commandStack) commandStack.clear();
 }

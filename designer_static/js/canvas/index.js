@@ -4,19 +4,20 @@ import {
   ConnectModule, ConnectionPreviewModule, CopyPasteModule, CreateModule,
   Diagram, EditorActionsModule, GridSnappingModule, KeyboardModule, KeyboardMoveModule,
   KeyboardMoveSelectionModule, LassoToolModule, MinimapModule, ModelingModule, MoveCanvasModule,
-  MoveModule, OutlineModule, RulesModule, SelectionModule, ZoomScrollModule,
+  MoveModule, RulesModule, SelectionModule, ZoomScrollModule,
 } from '../../vendor/diagram-js.bundle.js';
 import { TemplateModel } from '../model.js';
 import { BizflowCommands } from './commands.js';
 import { BizflowElementFactory, BizflowInteraction, PortDrag } from './interaction.js';
 import PortLayouter from './layouter.js';
 import BizflowRenderer from './renderer.js';
+import Culling from './culling.js';
 import BizflowRules from './rules.js';
 
 const EDITING = [
   ModelingModule, MoveModule, ConnectModule, ConnectionPreviewModule, CreateModule, SelectionModule,
   RulesModule, KeyboardModule, EditorActionsModule, CopyPasteModule, GridSnappingModule,
-  LassoToolModule, OutlineModule, ZoomScrollModule, MoveCanvasModule,
+  LassoToolModule, ZoomScrollModule, MoveCanvasModule,
   KeyboardMoveModule, KeyboardMoveSelectionModule, MinimapModule,
 ];
 
@@ -27,6 +28,7 @@ export function createEditor(container, blocks, { readOnly = false } = {}) {
     bizflowBlocks: ['value', blocks],
     bizflowModel: ['type', TemplateModel],
     bizflowPortDrag: ['type', PortDrag],
+    bizflowCulling: ['type', Culling],
     bizflowRenderer: ['type', BizflowRenderer],
     bizflowRules: ['type', BizflowRules],
     bizflowCommands: ['type', BizflowCommands],

@@ -11,9 +11,10 @@ function short(text, max) {
 }
 
 export default class BizflowRenderer extends BaseRenderer {
-  constructor(eventBus, bizflowBlocks) {
+  constructor(eventBus, bizflowBlocks, bizflowCulling) {
     super(eventBus, 2000);
     this.blocks = bizflowBlocks;
+    this.culling = bizflowCulling;
   }
 
   canRender(element) {
@@ -34,11 +35,14 @@ export default class BizflowRenderer extends BaseRenderer {
       class: `bf-body bf-group-${block.group || 'other'}`, x: 0, y: 0, rx: 8, ry: 8, width, height,
     });
     visual.append(body);
+    // Out of view in a big template: the outline only, until culling brings it into view.
+    shape.lite = !this.culling.inView(shape);
+    if (shape.lite) return body;
     visual.append(s('text', { class: 'bf-title', x: 12, y: 20, text: short(node.title || block.title || node.type, MAX_TITLE) }));
     visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 30) }));
     if (node.type !== 'start') {
-      const gear = s('g', { class: 'bf-gear', 'data-action': 'configure', transform: `translate(${width - 18}, 16)` },
-        s('title', { text: 'Configure' }),
+      // Attributes rather than <title> children: big templates have tens of thousands of nodes.
+      const gear = s('g', { class: 'bf-gear', 'data-action': 'configure', 'aria-label': 'Configure', transform: `translate(${width - 18}, 16)` },
         s('circle', { r: 9 }),
         s('text', { class: 'bf-gear-icon', x: 0, y: 4, text: '⚙' }));
       visual.append(gear);
@@ -52,8 +56,7 @@ export default class BizflowRenderer extends BaseRenderer {
     ports.forEach((port, index) => {
       const at = portOffset(index, ports.length, height);
       const label = this.blocks.portLabel(node, port);
-      visual.append(s('g', { class: 'bf-port bf-port-out', 'data-port': port, transform: `translate(${at.x}, ${at.y})` },
-        s('title', { text: label || 'next' }),
+      visual.append(s('g', { class: 'bf-port bf-port-out', 'data-port': port, 'aria-label': label || 'next', transform: `translate(${at.x}, ${at.y})` },
         label ? s('text', { class: 'bf-port-label', x: -12, y: 4, text: short(label, 20) }) : null,
         s('circle', { r: 7 })));
     });
@@ -71,6 +74,8 @@ export default class BizflowRenderer extends BaseRenderer {
     const points = connection.waypoints;
     const path = s('path', { class: 'bf-edge', d: pathOf(points) });
     visual.append(path);
+    connection.lite = Boolean(connection.source && connection.target) && !this.culling.inView(connection);
+    if (connection.lite) return path;
     const last = points[points.length - 1];
     const prev = points[points.length - 2] || points[0];
     const angle = Math.atan2(last.y - prev.y, last.x - prev.x) * 180 / Math.PI;
@@ -95,7 +100,7 @@ export default class BizflowRenderer extends BaseRenderer {
   }
 }
 
-BizflowRenderer.$inject = ['eventBus', 'bizflowBlocks'];
+BizflowRenderer.$inject = ['eventBus', 'bizflowBlocks', 'bizflowCulling'];
 
 function pathOf(points) {
   return points.map((p, i) => `${i ? 'L' : 'M'}${p.x},${p.y}`).join(' ');

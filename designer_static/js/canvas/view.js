@@ -4,11 +4,13 @@
  * Fits the template in view, computed from the blocks' own coordinates (asking the SVG for its
  * bounding box costs seconds on big templates). When fitting would make blocks unreadable, the
  * view starts at the start block at a readable zoom; a new template starts at the origin.
+ * Called before the blocks are drawn (`shapes` are the new block shapes, `container` the canvas's
+ * size): setting the view afterwards would force a layout of every block at once.
  */
-export function showTemplate(diagram) {
+export function showTemplate(diagram, container, shapes) {
   const canvas = diagram.get('canvas');
-  const container = canvas.getContainer().getBoundingClientRect();
-  const shapes = diagram.get('elementRegistry').filter((e) => e.bo && !e.waypoints);
+  const culling = diagram.get('bizflowCulling');
+  culling.disable();
   if (shapes.length <= 1 || !container.width) {
     canvas.viewbox({ x: 0, y: 0, width: container.width || 800, height: container.height || 600 });
     return;
@@ -27,5 +29,10 @@ export function showTemplate(diagram) {
     x = start.x - margin;
     y = start.y - 160;
   }
-  canvas.viewbox({ x, y, width: container.width / scale, height: container.height / scale });
+  const viewbox = { x, y, width: container.width / scale, height: container.height / scale };
+  canvas.viewbox(viewbox);
+  // Drawn in full up to a few hundred blocks; beyond, only what is in view.
+  if (shapes.length > CULL_ABOVE) culling.enable(viewbox);
 }
+
+const CULL_ABOVE = 120;
