@@ -14,10 +14,41 @@ from app.models.automation import Pipeline, StageRobots
 from app.models.records import Record
 from app.services import history, pipelines, records, triggers
 from app.services.robots_compile import BLOCK_ROBOTS, CATALOGUE, TIMING_MODES
+from interpreter.blocks import REGISTRY
 
 bp = Blueprint("automation_pages", __name__, template_folder="templates")
 
 KANBAN_LIMIT = 200
+# How the designer's schema-driven forms edit each kind of catalogue property.
+_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
+    "text": {"type": "string", "format": "text"},
+    "recipients": {"format": "recipients", "type": ["array", "string", "integer"]},
+    "value": {"format": "value"},
+    "interval": {"format": "interval", "type": "string"},
+    "fields": {"format": "fields-map", "type": "object"},
+    "format": {"enum": ["text", "html"], "default": "text"},
+}
+_TARGETS = {"lead": ["deal", "contact", "company"], "deal": ["invoice", "quote"]}
+
+
+def robot_schemas(document_type: str, stage_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The JSON Schema of each robot type's properties, for the designer's forms."""
+    schemas: dict[str, dict[str, Any]] = {}
+    for name, rule in CATALOGUE.items():
+        props = {}
+        for key, kind in rule.properties.items():
+            if kind == "stage":
+                schema: dict[str, Any] = {"enum": stage_ids}
+            elif kind == "document_type":
+                schema = {"enum": _TARGETS.get(document_type, [])}
+            else:
+                schema = dict(_KIND_SCHEMAS[kind])
+            props[key] = {**schema, "title": key.replace("_", " ").capitalize()}
+        schemas[name] = {"type": "object", "properties": props, "required": list(rule.required)}
+    for name in BLOCK_ROBOTS:
+        if name not in CATALOGUE and name in REGISTRY:
+            schemas[name] = REGISTRY[name].properties_schema
+    return schemas
 
 
 def _right(document_type: str) -> str | None:
@@ -73,6 +104,7 @@ def pipeline_page(document_type: str, category_id: int):
                    "group": "block", "properties": None}
                   for name in BLOCK_ROBOTS if name not in CATALOGUE]
     data = {"document_type": document_type, "category_id": category_id, "columns": columns,
+            "schemas": robot_schemas(document_type, stage_ids),
             "catalogue": catalogue, "events": triggers.EVENT_TITLES,
             "event_settings": {e: list(s) for e, s in triggers.EVENTS.items()},
             "timing_modes": list(TIMING_MODES), "fields": fields,

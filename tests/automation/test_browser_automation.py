@@ -88,7 +88,16 @@ def test_add_a_robot_and_a_trigger_through_the_dialogs(page, live):
     stage.locator('[data-action="add-robot"]').click()
     page.select_option("#robot-type", "modify_fields")
     page.fill("#robot-title", "Mark <b>contacted</b>")
-    page.fill('#robot-properties [data-property="fields"]', '{"COMMENTS": "contacted"}')
+    # The designer's fields-map editor: pick the field, then type its value.
+    page.select_option("#robot-properties select.bf-map-key", "COMMENTS")
+    page.fill('#robot-properties [name="properties/fields/COMMENTS"]', "contacted")
+    # ... and its condition editor, typed by the field on the left.
+    page.check("#robot-has-condition")
+    page.fill('#robot-condition input[name$="/left"]', "{=Document:OPPORTUNITY}")
+    # Leaving the left input (its change event) retypes the right-hand input.
+    page.press('#robot-condition input[name$="/left"]', "Tab")
+    page.locator('#robot-condition select[name$="/op"]').select_option(">")
+    page.fill('#robot-condition input[type="number"][name$="/right"]', "500")
     page.select_option("#robot-timing", "after")
     page.fill("#robot-interval", "1h")
     page.click('[data-action="save-robot"]')
@@ -98,6 +107,9 @@ def test_add_a_robot_and_a_trigger_through_the_dialogs(page, live):
     saved = live.api("GET", "/automation/lead/stages/IN_PROCESS/robots")
     assert saved["robots"][0]["timing"] == {"mode": "after", "interval": "1h",
                                             "field": None, "work_time": False}
+    assert saved["robots"][0]["properties"] == {"fields": {"COMMENTS": "contacted"}}
+    assert saved["robots"][0]["condition"] == {
+        "all": [{"left": "{=Document:OPPORTUNITY}", "op": ">", "right": 500}]}
     # A bad interval is reported in the dialog, nothing is saved.
     robot.locator('[data-action="edit-robot"]').click()
     page.fill("#robot-interval", "later")
