@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, request
 
+from app.api.errors import json_body
 from app.api.openapi import operation
-from app.api.pipelines import json_object
 from app.auth import admin_required, automation_required, current_user, login_required
 from app.db import read_transaction, transaction
 from app.services import history, records, robots, triggers
@@ -67,7 +67,7 @@ def get_robots(document_type: str, stage_id: str):
            request=ROBOTS_SCHEMA, responses={200: ROBOTS_SCHEMA})
 @automation_required("document_type", "update")
 def put_robots(document_type: str, stage_id: str):
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         return robots.save_robots(session, document_type, stage_id, body.get("version"),
                                   body.get("robots"), _actor())
@@ -114,7 +114,7 @@ def list_triggers(document_type: str):
            responses={201: TRIGGER_SCHEMA})
 @automation_required("document_type", "update")
 def create_trigger(document_type: str):
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         trigger = triggers.create_trigger(session, document_type, body)
         return triggers.trigger_to_dict(trigger, request.host_url), 201
@@ -134,7 +134,7 @@ def get_trigger(document_type: str, trigger_id: int):
            responses={200: TRIGGER_SCHEMA})
 @automation_required("document_type", "update")
 def update_trigger(document_type: str, trigger_id: int):
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         trigger = triggers.update_trigger(session, document_type, trigger_id, body)
         return triggers.trigger_to_dict(trigger, request.host_url)
@@ -181,7 +181,7 @@ def list_app_triggers():
            request=APP_TRIGGER, responses={201: APP_TRIGGER})
 @login_required
 def register_app_trigger():
-    body: dict[str, Any] = json_object()
+    body: dict[str, Any] = json_body()
     triggers.require_any_update_right()
     with transaction() as session:
         return triggers.app_trigger_to_dict(triggers.register_app_trigger(session, body)), 201
@@ -216,7 +216,7 @@ def my_rights():
            request=RIGHTS_SCHEMA, responses={200: RIGHTS_SCHEMA})
 @admin_required
 def set_role_rights(role: str):
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         return dict(set_role_automation(session, role, body).automation)
 

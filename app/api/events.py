@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
+from app.api.errors import json_body
 from app.api.openapi import operation
-from app.api.pipelines import json_object
 from app.auth import login_required
 from app.db import transaction
 from app.services import triggers
@@ -35,6 +35,6 @@ RESULT_SCHEMA = {
            request=EVENT_SCHEMA, responses={200: RESULT_SCHEMA})
 @login_required
 def post_event():
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         return triggers.post_event(session, body)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from app.api.errors import ApiError
+from app.api.errors import json_body
 from app.api.openapi import operation
 from app.auth import automation_required, login_required
 from app.db import read_transaction, transaction
@@ -43,14 +43,6 @@ NAME_INPUT = {"type": "object", "required": ["name"], "properties": {"name": {"t
 TAGS = ["pipelines"]
 
 
-def json_object() -> dict[str, Any]:
-    """The request's JSON body, which must be an object (400 otherwise)."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_body", "the request body must be a JSON object")
-    return body
-
-
 def _category_view(session: Any, category_id: int) -> dict[str, Any]:
     pipeline = pipelines.get_pipeline(session, "deal", category_id)
     return {"id": pipeline.category_id, "name": pipeline.name,
@@ -71,7 +63,7 @@ def get_pipeline(document_type: str):
 @operation("Add a stage", tags=TAGS, request=STAGE_INPUT, responses={201: STAGE_SCHEMA})
 @automation_required("document_type", "update")
 def add_stage(document_type: str, category_id: int = 0):
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         stage = pipelines.add_stage(session, document_type, category_id, body)
         return stage.to_dict(), 201
@@ -83,7 +75,7 @@ def add_stage(document_type: str, category_id: int = 0):
            responses={200: STAGE_SCHEMA})
 @automation_required("document_type", "update")
 def update_stage(document_type: str, stage_id: str, category_id: int | None = None):
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         return pipelines.update_stage(session, document_type, stage_id, body,
                                       category_id).to_dict()
@@ -105,7 +97,7 @@ def delete_stage(document_type: str, stage_id: str, category_id: int | None = No
            request=NAME_INPUT, responses={201: CATEGORY_SCHEMA})
 @automation_required("deal", "update")
 def add_deal_pipeline():
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         pipeline = pipelines.add_deal_pipeline(session, body)
         return _category_view(session, pipeline.category_id), 201
@@ -124,7 +116,7 @@ def get_deal_pipeline(category_id: int):
            responses={200: CATEGORY_SCHEMA})
 @automation_required("deal", "update")
 def rename_deal_pipeline(category_id: int):
-    body = json_object()
+    body = json_body()
     with transaction() as session:
         pipelines.rename_pipeline(session, "deal", category_id, body)
         return _category_view(session, category_id)

@@ -239,3 +239,14 @@ def test_deal_triggers_stay_in_their_pipeline_and_history_is_served(api):
     items = api.get(f"/automation/deal/records/{in_one['id']}/history").get_json()["items"]
     moves = [i for i in items if i["kind"] == "stage_change"]
     assert moves[-1]["data"]["to"] == "C1:PREPARATION" and moves[-1]["trigger_id"]
+
+
+def test_webhooks_accept_a_form_or_the_query_string(api, client):
+    trigger = add_trigger(api, event="webhook", stage_id="IN_PROCESS")
+    first, second = create(api, "leads", TITLE="Form"), create(api, "leads", TITLE="Query")
+    response = client.post(trigger["path"], data={"document_id": str(first["id"])})
+    assert response.get_json()["moved"] is True
+    response = client.post(f"{trigger['path']}?document_type=lead&document_id={second['id']}")
+    assert response.get_json()["moved"] is True
+    assert client.post(trigger["path"], data="[1]",
+                       content_type="application/json").status_code == 400
