@@ -2,7 +2,7 @@
 
 import { api } from './api.js';
 
-export const BLOCK_WIDTH = 200;
+export const BLOCK_WIDTH = 180;
 const HEADER = 46;
 const PORT_ROW = 20;
 const MIN_HEIGHT = 64;

@@ -87,9 +87,9 @@ export function markPath(diagram, nodeIds) {
 
 export function logTable(diagram, log) {
   return h('table', { class: 'bf-table bf-log', 'data-log': '' }, log.map((entry) => h('tr', {},
-    h('td', { class: 'bf-log-at', text: (entry.at || '').replace('T', ' ').slice(0, 19) }),
-    h('td', {}, diagram ? nodeLink(diagram, entry.node) : entry.node || ''),
-    h('td', { text: entry.type || '' }), h('td', { text: entry.message || '' }))));
+    h('td', { class: 'bf-log-at', title: entry.at || '', text: (entry.at || '').slice(11, 19) }),
+    h('td', { title: entry.type || '' }, diagram ? nodeLink(diagram, entry.node) : entry.node || ''),
+    h('td', { text: entry.message || '' }))));
 }
 
 export function display(value) {

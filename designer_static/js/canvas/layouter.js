@@ -19,7 +19,7 @@ export default class PortLayouter extends BaseLayouter {
       : hints.connectionEnd;
     if (!start || !end) return [start || end, end || start].filter(Boolean);
     if (!source || !target) return [start, end];
-    if (end.x - start.x >= 30) {
+    if (end.x - start.x >= 12) {
       if (start.y === end.y) return [start, end];
       const midX = Math.round(start.x + (end.x - start.x) / 2);
       return [start, { x: midX, y: start.y }, { x: midX, y: end.y }, end];

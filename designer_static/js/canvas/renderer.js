@@ -4,7 +4,7 @@ import { BaseRenderer } from '../../vendor/diagram-js.bundle.js';
 import { BLOCK_WIDTH, inputOffset, portOffset } from '../blocks.js';
 import { s } from '../dom.js';
 
-const MAX_TITLE = 26;
+const MAX_TITLE = 22;
 
 function short(text, max) {
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
@@ -39,7 +39,7 @@ export default class BizflowRenderer extends BaseRenderer {
     shape.lite = !this.culling.inView(shape);
     if (shape.lite) return body;
     visual.append(s('text', { class: 'bf-title', x: 12, y: 20, text: short(node.title || block.title || node.type, MAX_TITLE) }));
-    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 30) }));
+    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 26) }));
     if (node.type !== 'start') {
       // Attributes rather than <title> children: big templates have tens of thousands of nodes.
       const gear = s('g', { class: 'bf-gear', 'data-action': 'configure', 'aria-label': 'Configure', transform: `translate(${width - 18}, 16)` },
@@ -83,9 +83,11 @@ export default class BizflowRenderer extends BaseRenderer {
     const port = connection.port || 'next';
     if (port !== 'next' && connection.source && connection.source.bo) {
       const label = this.blocks.portLabel(connection.source.bo, port);
-      // Near the target end, so the arrow says which branch arrives there.
-      const at = points.length > 2 ? points[points.length - 2] : { x: (points[0].x + last.x) / 2 - 30, y: last.y };
-      visual.append(s('text', { class: 'bf-edge-label', x: at.x + 6, y: at.y - 6, text: short(label, 24) }));
+      // On the vertical run between the blocks (clear of both), or above a straight edge.
+      const at = points.length === 4
+        ? { x: points[1].x + 5, y: (points[1].y + points[2].y) / 2 + 4 }
+        : { x: (points[0].x + points[1].x) / 2 - 20, y: points[0].y - 6 };
+      visual.append(s('text', { class: 'bf-edge-label', x: at.x, y: at.y, text: short(label, 24) }));
     }
     return path;
   }
