@@ -3,6 +3,7 @@
 WEB_BLUEPRINTS: list[str] = [
     "app.web.auth_pages",
     "app.web.home",
+    "app.web.record_form",
     "app.web.designer",
     "app.web.automation",
     "app.web.tasks",
