@@ -248,7 +248,7 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
     events = session.info.setdefault(_EVENTS, [])
     events_before = len(events)
     seq = instance.steps + 1
-    effect_index = 0
+    messages: list[tuple[str, dict[str, Any], str]] = []
     savepoint = session.begin_nested()
     try:
         while True:
@@ -258,7 +258,7 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
                                   step.log, step.state)
             applied_log.extend(step.log)
             _apply_changes(session, instance, record, step)
-            effect_index = _write_effects(session, instance, seq, step.effects, effect_index)
+            _collect_messages(instance, seq, step.effects, messages)
             calls = [wait for wait in step.waits if wait["kind"] == "call"]
             if not calls:
                 break
@@ -266,7 +266,7 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
             data = _answer_call(session, instance, record, call)
             ctx = _context(session, tpl, instance, record, ctx.changed_fields, now)
             step = resume(tpl, step.state, ctx, {"token": call["token"], "data": data})
-        _write_waits(session, instance, seq, step.waits, effect_index)
+        _write_waits(session, instance, seq, step.waits, len(messages))
     except (_StepFailed, ApiError, FieldValueError) as failure:
         savepoint.rollback()
         del events[events_before:]
@@ -276,6 +276,10 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
         _store_failure(session, instance, failure, applied_log, now)
         return
     savepoint.commit()
+    # Written after the savepoint (nothing can fail in between), so that the outbox rows and
+    # the instance's new state go to the database in one flush.
+    for kind, payload, key in messages:
+        outbox.add_message(session, kind, payload, key, instance_id=instance.id)
     instance.steps = seq
     instance.status = step.status
     instance.state = step.state
@@ -309,17 +313,14 @@ def _apply_changes(session: Session, instance: Instance, record: Record, step: A
                               Origin.process(instance.id))
 
 
-def _write_effects(session: Session, instance: Instance, seq: int,
-                   effects: list[dict[str, Any]], index: int) -> int:
+def _collect_messages(instance: Instance, seq: int, effects: list[dict[str, Any]],
+                      messages: list[tuple[str, dict[str, Any], str]]) -> None:
     for effect in effects:
         kind = effect.get("kind")
         if kind not in ("email", "notify"):
             continue
         payload = {key: value for key, value in effect.items() if key != "kind"}
-        outbox.add_message(session, kind, payload, outbox.idempotency_key(instance.id, seq, index),
-                           instance_id=instance.id)
-        index += 1
-    return index
+        messages.append((kind, payload, outbox.idempotency_key(instance.id, seq, len(messages))))
 
 
 def _write_waits(session: Session, instance: Instance, seq: int, waits: list[dict[str, Any]],
