@@ -1,9 +1,10 @@
 """Instances: start, resume and terminate; one run step applied in the caller's transaction.
 
 A run step is all or nothing: its document changes (through records.update_record, with the
-instance as origin), the outbox messages, the waits and answered `call` waits happen inside
-one SAVEPOINT. When a block fails or the records service refuses a change, the savepoint is
-rolled back and only the instance (status `failed`, its error and log) is written.
+instance as origin), the waits and the answered `call` waits happen inside one SAVEPOINT, the
+outbox messages and the instance's new state right after it. When a block fails or the
+records service refuses a change, the savepoint is rolled back and only the instance
+(status `failed`, its error and log) is written.
 """
 
 from __future__ import annotations
