@@ -56,8 +56,12 @@ export default class BizflowRenderer extends BaseRenderer {
     ports.forEach((port, index) => {
       const at = portOffset(index, ports.length, height);
       const label = this.blocks.portLabel(node, port);
+      const text = label ? short(label, 20) : '';
+      // A labelled port is one target from its label to its circle (what a pointer aims at).
+      const reach = text ? 16 + text.length * 6.5 : 0;
       visual.append(s('g', { class: 'bf-port bf-port-out', 'data-port': port, 'aria-label': label || 'next', transform: `translate(${at.x}, ${at.y})` },
-        label ? s('text', { class: 'bf-port-label', x: -12, y: 4, text: short(label, 20) }) : null,
+        text ? s('rect', { class: 'bf-port-hit', x: -reach, y: -9, width: reach + 9, height: 18 }) : null,
+        text ? s('text', { class: 'bf-port-label', x: -12, y: 4, text }) : null,
         s('circle', { r: 7 })));
     });
     return body;
