@@ -86,12 +86,22 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
     for _ in range(max_batches):
         if not has_due_waits(app, now):
             break
-        with transaction(app) as session:
-            moment = now or utcnow()
-            claimed = claim_due_waits(session, moment, batch)
-            held = _load(session, claimed)   # noqa: F841 - keeps the rows in the identity map
+        claimed: list[tuple[int, int]] = []
+        moment = now or utcnow()
+        try:
+            with transaction(app) as session:
+                count = 0
+                claimed = claim_due_waits(session, moment, batch)
+                held = _load(session, claimed)   # noqa: F841 - keeps the rows in the identity map
+                for wait_id, _instance_id in claimed:
+                    # No savepoint per wait: the common case pays for none. A failure rolls
+                    # the batch back and each of its waits is then fired alone, below.
+                    count += _fire(session, wait_id, moment, loaded=True)
+            fired += count
+        except Exception:
+            log.warning("a batch of due waits failed; firing them one by one", exc_info=True)
             for wait_id, _instance_id in claimed:
-                fired += fire_wait(session, wait_id, moment, loaded=True)
+                fired += fire_one(app, wait_id, moment)
         if len(claimed) < batch:
             break
     return fired
@@ -117,8 +127,7 @@ def _load(session: Session, claimed: list[tuple[int, int]]) -> list[Any]:
     return rows
 
 
-def fire_wait(session: Session, wait_id: int, now: datetime | None = None,
-              loaded: bool = False) -> int:
+def fire_wait(session: Session, wait_id: int, now: datetime | None = None) -> int:
     """Answer one due wait and run its instance's step inside a savepoint; 1 if it fired.
 
     Safe to call for a wait that is no longer due, answered or cancelled (a duplicate or
@@ -127,7 +136,7 @@ def fire_wait(session: Session, wait_id: int, now: datetime | None = None,
     now = now or utcnow()
     savepoint = session.begin_nested()
     try:
-        fired = _fire(session, wait_id, now, loaded)
+        fired = _fire(session, wait_id, now, loaded=False)
     except (DBAPIError, StaleDataError):
         # Deadlock, lost lock or a concurrent step: the wait stays open and due.
         savepoint.rollback()
@@ -236,10 +245,10 @@ instances.on_wait_opened("child", check_child)
 instances.on_instance_finished(on_finished)
 
 
-def fire_one(app: Flask | None, wait_id: int) -> int:
+def fire_one(app: Flask | None, wait_id: int, now: datetime | None = None) -> int:
     """Fire one wait by id in its own transaction (a Celery task); 0 when not due or taken."""
     with transaction(app) as session:
         wait = session.get(Wait, wait_id)
         if wait is None or wait.state != "open":
             return 0
-        return fire_wait(session, wait_id)
+        return fire_wait(session, wait_id, now)

@@ -264,3 +264,62 @@ def timer_then_mail(delay: dict[str, str]) -> dict[str, Any]:
               body="hello"), {"id": "done", "type": "end"}],
         [("start", "pause"), ("pause", "mail"), ("mail", "done")], name="Timer then mail",
         document_type="contact")
+
+
+def clone_waiting_instances(app: Any, body: dict[str, Any], count: int,
+                            fields_of: Any = None, due: Any = None) -> list[int]:
+    """`count` instances of `body` waiting on its first timer, made fast: one instance is
+    started through the services, then its rows (record, instance state, timer wait) are
+    copied with bulk inserts. `fields_of(n)` gives the n-th record's fields (default
+    NAME "LEAD n", EMAIL leadn@example.com); `due(n)` its timer's moment (default: the
+    model's). Every resume afterwards goes through the real path."""
+    from sqlalchemy import insert, select
+
+    from app.db import transaction
+    from app.models.processes import Instance, InstanceLogEntry, Wait
+    from app.models.records import Record
+    from app.services import instances, records, templates
+    from app.services.record_events import Origin
+
+    fields_of = fields_of or (lambda n: {"NAME": f"LEAD {n}", "EMAIL": [
+        {"VALUE": f"lead{n}@example.com", "VALUE_TYPE": "WORK"}]})
+    document_type = body["document_type"]
+    with app.app_context(), transaction(app) as session:
+        tpl = templates.create_template(session, body, None, enabled=False)
+        model = instances.start_instance(session, tpl, records.create_record(
+            session, document_type, fields_of(0), None, Origin.user(None)))
+        wait = session.scalar(select(Wait).where(Wait.instance_id == model.id))
+        assert wait is not None and wait.kind == "timer", "the template must start on a timer"
+        pattern = {"state": model.state, "current_nodes": model.current_nodes,
+                   "token": wait.token, "node": wait.node, "request": wait.request,
+                   "due_at": wait.due_at}
+        for table in (Wait, InstanceLogEntry):
+            session.execute(table.__table__.delete().where(table.instance_id == model.id))
+        session.execute(Instance.__table__.delete().where(Instance.id == model.id))
+    ids: list[int] = []
+    now = utcnow()
+    for first in range(0, count, 2000):
+        numbers = range(first, min(count, first + 2000))
+        with transaction(app) as session:
+            record_ids = session.scalars(insert(Record).returning(
+                Record.id, sort_by_parameter_order=True), [
+                {"document_type": document_type, "fields": fields_of(n), "created_at": now,
+                 "modified_at": now, "version": 1} for n in numbers]).all()
+            instance_ids = session.scalars(insert(Instance).returning(
+                Instance.id, sort_by_parameter_order=True), [
+                {"template_id": tpl.id, "template_version": tpl.version,
+                 "document_type": document_type, "document_id": record_id,
+                 "status": "waiting", "state": pattern["state"],
+                 "current_nodes": pattern["current_nodes"], "variables": {},
+                 "parameters": {}, "steps": 1, "started_at": now, "updated_at": now,
+                 "lock_version": 1} for record_id in record_ids]).all()
+            rows = []
+            for n, instance_id in zip(numbers, instance_ids, strict=True):
+                moment = due(n) if due is not None else pattern["due_at"]
+                rows.append({"instance_id": instance_id, "token": pattern["token"],
+                             "node": pattern["node"], "kind": "timer",
+                             "request": {**pattern["request"], "due": moment.isoformat()},
+                             "due_at": moment, "state": "open", "created_at": now})
+            session.execute(insert(Wait), rows)
+            ids.extend(instance_ids)
+    return ids
