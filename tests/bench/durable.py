@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, insert, select, text, update
+from sqlalchemy import create_engine, func, select, text, update
 
 INSTANCES = int(os.environ.get("BIZFLOW_BENCH_DURABLE_INSTANCES", "10000"))
 RATE = float(os.environ.get("BIZFLOW_BENCH_DURABLE_RATE", "1000"))
@@ -58,50 +58,10 @@ def make_app(url: str) -> Any:
 
 
 def seed(app: Any, count: int) -> list[int]:
-    """`count` instances waiting on the delay (due tomorrow until `schedule` moves them)."""
-    from app.db import transaction
-    from app.models.base import utcnow
-    from app.models.processes import Instance, InstanceLogEntry, Wait
-    from app.models.records import Record
-    from app.services import instances, records, templates
-    from app.services.record_events import Origin
+    """`count` instances waiting on the delay (due in an hour until `schedule` moves them)."""
+    from tests.durability.durable_helpers import clone_waiting_instances
 
-    with app.app_context(), transaction(app) as session:
-        tpl = templates.create_template(session, TEMPLATE, None, enabled=False)
-        model = instances.start_instance(session, tpl, records.create_record(
-            session, "contact", {"NAME": "model"}, None, Origin.user(None)))
-        wait = session.scalar(select(Wait).where(Wait.instance_id == model.id))
-        pattern = {"template_id": tpl.id, "template_version": tpl.version,
-                   "state": model.state, "current_nodes": model.current_nodes,
-                   "token": wait.token}
-        for table in (Wait, InstanceLogEntry):
-            session.execute(table.__table__.delete().where(table.instance_id == model.id))
-        session.execute(Instance.__table__.delete().where(Instance.id == model.id))
-    ids: list[int] = []
-    now = utcnow()
-    tomorrow = now + timedelta(days=1)
-    for first in range(0, count, 2000):
-        numbers = range(first, min(count, first + 2000))
-        with transaction(app) as session:
-            record_ids = session.scalars(insert(Record).returning(
-                Record.id, sort_by_parameter_order=True), [
-                {"document_type": "contact", "fields": {"NAME": f"C{n}"}, "created_at": now,
-                 "modified_at": now, "version": 1} for n in numbers]).all()
-            instance_ids = session.scalars(insert(Instance).returning(
-                Instance.id, sort_by_parameter_order=True), [
-                {"template_id": pattern["template_id"],
-                 "template_version": pattern["template_version"], "document_type": "contact",
-                 "document_id": record_id, "status": "waiting", "state": pattern["state"],
-                 "current_nodes": pattern["current_nodes"], "variables": {}, "parameters": {},
-                 "steps": 1, "started_at": now, "updated_at": now, "lock_version": 1}
-                for record_id in record_ids]).all()
-            session.execute(insert(Wait), [
-                {"instance_id": instance_id, "token": pattern["token"], "node": "pause",
-                 "kind": "timer", "request": {"due": tomorrow.isoformat()},
-                 "due_at": tomorrow, "state": "open", "created_at": now}
-                for instance_id in instance_ids])
-            ids.extend(instance_ids)
-    return ids
+    return clone_waiting_instances(app, TEMPLATE, count, fields_of=lambda n: {"NAME": f"C{n}"})
 
 
 def schedule(app: Any, spacing: float) -> float:
@@ -188,6 +148,17 @@ class Workers:
                                          stderr=subprocess.DEVNULL)
                         for _ in range(self.processes)]
 
+    def cpu_seconds(self) -> float:
+        """CPU time the runners used so far (the embedded one: this whole process)."""
+        if self.processes == 0:
+            return time.process_time()
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for runner in self.running:
+            fields = Path(f"/proc/{runner.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / ticks   # utime, stime
+        return total
+
     def stop(self) -> None:
         for runner in self.running:
             if self.processes == 0:
@@ -219,7 +190,9 @@ def run_setup(label: str, key: str, url: str, processes: int, workdir: Path
         # Burst: every timer due at the same moment.
         seed(app, INSTANCES)
         began = schedule(app, 0.0)
+        cpu_before = workers.cpu_seconds()
         ended = wait_for_completion(app, INSTANCES, 600)
+        cpu_ms = (workers.cpu_seconds() - cpu_before) * 1000 / INSTANCES
         burst_rate = INSTANCES / max(ended - began, 1e-6)
         check_and_lateness(app, INSTANCES)
         reset(app)
@@ -231,7 +204,8 @@ def run_setup(label: str, key: str, url: str, processes: int, workdir: Path
     finally:
         workers.stop()
         get_engine(app).dispose()
-    return {"setup": label, "key": key, "resumes_per_s": burst_rate, "p50": p50, "p99": p99}
+    return {"setup": label, "key": key, "resumes_per_s": burst_rate, "cpu_ms": cpu_ms,
+            "p50": p50, "p99": p99}
 
 
 def postgres_database() -> tuple[str, Any] | None:
@@ -277,12 +251,16 @@ def main() -> None:
             finally:
                 drop()
     print(f"{INSTANCES} instances on a delay; steady phase at {RATE:g} timers/s")
-    print(f"{'setup':<40} {'resumes/s':>10} {'p50 late s':>11} {'p99 late s':>11}")
+    print(f"{'setup':<40} {'resumes/s':>10} {'CPU ms/resume':>14} {'p50 late s':>11} "
+          f"{'p99 late s':>11}")
     for row in results:
-        print(f"{row['setup']:<40} {row['resumes_per_s']:>10.0f} {row['p50']:>11.3f} "
-              f"{row['p99']:>11.3f}")
+        print(f"{row['setup']:<40} {row['resumes_per_s']:>10.0f} {row['cpu_ms']:>14.2f} "
+              f"{row['p50']:>11.3f} {row['p99']:>11.3f}")
+    print("CPU ms/resume: CPU time of the worker processes (embedded: the whole process) per "
+          "resumed instance in the burst phase; PostgreSQL's own CPU is not counted.")
     for row in results:
         print(f"RESULT durable_{row['key']}_resumes_per_s {row['resumes_per_s']:.0f}")
+        print(f"RESULT durable_{row['key']}_cpu_ms_per_resume {row['cpu_ms']:.2f}")
         print(f"RESULT durable_{row['key']}_p50_lateness_s {row['p50']:.3f}")
         print(f"RESULT durable_{row['key']}_p99_lateness_s {row['p99']:.3f}")
 
