@@ -26,7 +26,9 @@ from app.services import mail
 
 log = logging.getLogger(__name__)
 
-SENDING_LEASE = timedelta(minutes=5)
+# Longer than any real send (each SMTP step times out after 30 s), short enough that a
+# message stranded by a killed worker goes out within a minute or two of the restart.
+SENDING_LEASE = timedelta(seconds=90)
 MAX_ATTEMPTS = 10
 FIRST_RETRY_SECONDS = 30
 LONGEST_RETRY_SECONDS = 3600
