@@ -88,8 +88,12 @@ def list_stages(session: Session, document_type: str,
 
 def default_stage(session: Session, document_type: str, category_id: int = 0) -> str | None:
     """The first stage of a pipeline: where a new record starts when none is given."""
-    stages = list_stages(session, document_type, category_id)
-    return stages[0].stage_id if stages else None
+    # Runs on every new lead and deal: one column of one row, no ORM objects.
+    return session.scalar(
+        select(PipelineStage.stage_id)
+        .where(PipelineStage.document_type == document_type,
+               PipelineStage.category_id == category_id)
+        .order_by(PipelineStage.sort, PipelineStage.id).limit(1))
 
 
 def stage_order(session: Session, document_type: str, stage_a: str, stage_b: str) -> int:
