@@ -143,3 +143,18 @@ def test_filters_on_booleans_dates_users_and_like_wildcards(api):
     api.post("/contacts", {"fields": {"NAME": "b", "EMAIL": "axb@example.com"}})
     found = api.get("/contacts?EMAIL=a_b@example.com").get_json()["items"]
     assert [item["fields"]["NAME"] for item in found] == ["a"]
+
+
+def test_a_record_read_with_get_can_be_sent_back_whole_with_patch(api):
+    api.post("/document-types/company/fields", {"code": "UF_SINCE", "type": "datetime"})
+    company = api.post("/companies", {"fields": {
+        "TITLE": "Round trip", "EMAIL": ["a@example.com"], "PHONE": "+33 1 23 45 67 89",
+        "UF_SINCE": "2026-01-02T03:04:05Z", "REVENUE": 1.5}}).get_json()
+    fields = api.get(f"/companies/{company['id']}").get_json()["fields"]
+    fields["TITLE"] = "Round trip 2"
+    response = api.patch(f"/companies/{company['id']}", {"fields": fields})
+    assert response.status_code == 200, response.get_json()
+    after = response.get_json()["fields"]
+    assert after["TITLE"] == "Round trip 2"
+    assert {code: after[code] for code in fields if code not in ("TITLE", "DATE_MODIFY")} == \
+        {code: fields[code] for code in fields if code not in ("TITLE", "DATE_MODIFY")}
