@@ -55,6 +55,9 @@ def test_serve_creates_the_database_and_the_admin_and_prints_the_password(tmp_pa
             assert leads["total"] >= 3          # demo records
             users = http.get("/api/v1/users").json()
             assert {"anna", "minh", "claire"} <= {u["fields"]["LOGIN"] for u in users["items"]}
+            # Socket.IO answers over long-polling under waitress
+            handshake = http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+            assert handshake.status_code == 200 and handshake.text.startswith("0{")
     finally:
         process.terminate()
         process.wait(timeout=10)
