@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import click
 from flask import Flask
 from flask.cli import with_appcontext
 
 from app.db import get_engine, transaction
 from app.migrations import upgrade_database
-
-
-def _start_embedded_worker(app: Flask) -> None:
-    # The embedded worker (outbox, timers) lives in app/worker when that part is installed.
-    if importlib.util.find_spec("app.worker") is None:
-        return
-    from app.worker import start_embedded
-
-    start_embedded(app)
 
 
 @click.command("serve")
@@ -34,6 +23,7 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
 
     from app.services.bootstrap import prepare
     from app.services.demo import DEMO_PASSWORD, load_demo
+    from app.worker import start_embedded
 
     app = current_app._get_current_object()
     first = prepare(app)
@@ -41,7 +31,7 @@ def serve(host: str, port: int, demo: bool, threads: int) -> None:
     if demo:
         with transaction(app) as session:
             demo_logins = load_demo(session)
-    _start_embedded_worker(app)
+    start_embedded(app)  # outbox delivery and due timers, in threads of this process
     server = create_server(app, host=host, port=port, threads=threads)
     # Webhooks refuse this port on local addresses (app.services.webhooks.refusal).
     app.config.setdefault("SERVER_PORTS", []).append(server.effective_port)
