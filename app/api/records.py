@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, current_app, request, send_file
@@ -59,7 +58,7 @@ def _fields_from_form() -> dict[str, Any]:
     fields: Any = {}
     if raw:
         try:
-            fields = json.loads(raw)
+            fields = current_app.json.loads(raw)  # strict: never a RecursionError
         except ValueError:
             raise ApiError(400, "bad_json", "the form part 'fields' is not valid JSON") from None
         if not isinstance(fields, dict):
