@@ -93,6 +93,22 @@ export class BizflowInteraction {
       ctx.canExecute = rules.allowed('shape.create', { shape: ctx.elements[0], target: ctx.target });
     });
 
+    // After a drag diagram-js arms a trap that swallows the next click for 400 ms (meant for
+    // the click a browser may fire on mouseup). When no such click came, the trap would eat the
+    // user's next real click: spring it with a stand-in click at once.
+    let dragActive = false;
+    let clickSeen = false;
+    eventBus.on('element.click', 6000, () => { clickSeen = true; });
+    eventBus.on('drag.start', () => { dragActive = true; });
+    eventBus.on('drag.ended', () => {
+      if (!dragActive) return;
+      dragActive = false;
+      clickSeen = false;
+      setTimeout(() => {
+        if (!clickSeen) eventBus.fire('element.click', { element: canvas.getRootElement(), gfx: null, originalEvent: null, trapOnly: true });
+      }, 0);
+    });
+
     // A plain click on the one selected block keeps it selected (diagram-js would toggle it off,
     // so "click a block, press Delete" would do nothing when the block was just dropped).
     eventBus.on('element.click', 1500, (event) => {
