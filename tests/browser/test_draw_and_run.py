@@ -115,6 +115,9 @@ def test_draw_the_seeds_flowchart_save_and_a_new_lead_is_assigned_and_mailed(
     assert branches[0]["when"] == {
         "all": [{"left": "{=Document:CURRENCY_ID}", "op": "=", "right": "EUR"}]}
     assert nodes[to_euro]["properties"]["fields"] == {"ASSIGNED_BY_ID": "{=Constant:EuroManager}"}
+    # The amount was typed into a number input (OPPORTUNITY is a number field): saved as 500.
+    assert nodes[is_big]["properties"]["branches"][0]["when"] == {
+        "all": [{"left": "{=Document:OPPORTUNITY}", "op": ">", "right": 500}]}
     assert branches[1]["when"] is None
 
     # The process runs for real on a new lead.
