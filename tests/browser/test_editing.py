@@ -112,3 +112,22 @@ def test_a_template_without_positions_is_laid_out_by_depth(page, live_server):
     d = DesignerPage(page).open(created["id"])
     xs = [center(d.node(n))[0] for n in ("start", "a", "b", "c")]
     assert xs == sorted(xs) and len(set(xs)) == 4, xs
+
+
+def test_the_picker_lists_custom_fields_variables_and_earlier_block_results(page, live_server):
+    status, body = live_server.api("POST", "/document-types/lead/fields", {
+        "code": "UF_PRIORITY", "type": "string", "title": "Priority"})
+    assert status == 201, body
+    d = DesignerPage(page).open_new("lead")
+    code = d.drag_block("generate_code", 420, 240)
+    note = d.drag_block("log", 700, 240)
+    d.connect("start", "next", code)
+    d.connect(code, "next", note)
+    form = d.configure(note)
+    form.locator('[name="properties/text"]').locator("xpath=..").locator(".bf-pick").click()
+    picker = page.locator(".bf-picker")
+    for ref in ("{=Document:UF_PRIORITY}", f"{{=Block:{code}:Code}}", "{=Instance:ID}",
+                "{=Document:ASSIGNED_BY_ID.EMAIL}"):
+        assert picker.locator(f'[data-ref="{ref}"]').count() == 1, ref
+    picker.locator(".bf-picker-search").fill("prior")
+    assert picker.locator("[data-ref]").count() == 1
