@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import signal
-import socket
 import time
 from collections import Counter
 
-import httpx
 import pytest
 from conftest_paths import sqlite_url
 from durable_helpers import (
+    BOOT_SECONDS,
+    HTTP,
+    TOKEN,
+    Server,
     SmtpSink,
     bizflow_process,
     mail_env,
@@ -23,50 +25,6 @@ from durable_helpers import (
 from app import create_app
 from app.db import get_engine
 from app.services.bootstrap import prepare
-
-TOKEN = {"Authorization": "Bearer test-admin-token"}
-# One client for the whole module: each new one would load the CA bundle again.
-HTTP = httpx.Client(timeout=10)
-BOOT_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Server:
-    """`bizflow serve` on a free port, started and killed by the test."""
-
-    def __init__(self, env: dict[str, str], cwd) -> None:
-        self.env, self.cwd = env, cwd
-        self.port = free_port()
-        self.process = None
-
-    def start(self) -> Server:
-        self.process = bizflow_process(["serve", "--port", str(self.port)], self.env, self.cwd)
-        assert wait_until(self.healthy, BOOT_SECONDS, every=0.3), "bizflow serve did not start"
-        return self
-
-    def healthy(self) -> bool:
-        assert self.process.poll() is None, "bizflow serve exited"
-        try:
-            return HTTP.get(self.url("/api/v1/health"), timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(20)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(20)
 
 
 @pytest.fixture

@@ -8,8 +8,7 @@ import threading
 import pytest
 import socketio
 from conftest_paths import sqlite_url
-from durable_helpers import wait_until
-from test_kill9 import Server
+from durable_helpers import Server, wait_until
 
 from app import create_app
 from app.db import get_engine
