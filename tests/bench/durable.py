@@ -74,7 +74,7 @@ def schedule(app: Any, spacing: float) -> float:
     with read_transaction(app) as session:
         wait_ids = session.scalars(select(Wait.id).where(Wait.state == "open")
                                    .order_by(Wait.id)).all()
-    lead = LEAD_SECONDS + len(wait_ids) / 10000
+    lead = LEAD_SECONDS + len(wait_ids) / 2000
     first = utcnow() + timedelta(seconds=lead)
     began = time.monotonic() + lead
     for chunk in range(0, len(wait_ids), 2000):
@@ -84,7 +84,9 @@ def schedule(app: Any, spacing: float) -> float:
             rows.append({"id": wait_id, "due_at": due, "request": {"due": due.isoformat()}})
         with transaction(app) as session:
             session.execute(update(Wait), rows)
-    assert time.monotonic() < began, "scheduling took longer than the lead time"
+    if time.monotonic() > began:
+        print(f"note: writing the due times took longer than the {lead:.1f} s lead; the "
+              "first timers were due before the last were written")
     return began
 
 
