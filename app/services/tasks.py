@@ -144,12 +144,20 @@ def complete_task(session: Session, task_id: int, user: User, body: Mapping[str,
 
 
 def _answer(task: Task, body: Mapping[str, Any]) -> tuple[str | None, str | None, dict]:
+    # "comments" and "fields" are accepted as other names of "comment" and "values".
+    body = {**body}
+    if "comment" not in body and "comments" in body:
+        body["comment"] = body["comments"]
+    if "values" not in body and "fields" in body:
+        body["values"] = body["fields"]
     comment = body.get("comment")
     if comment is not None and not isinstance(comment, str):
         raise _invalid("comment", "comment must be text")
     if comment is not None and len(comment) > MAX_COMMENT:
         raise _invalid("comment", f"comment is longer than {MAX_COMMENT} characters")
     decision = body.get("decision")
+    decision = {"approve": "approved", "reject": "rejected"}.get(decision, decision) \
+        if isinstance(decision, str) else decision
     if task.kind == "approve":
         if decision not in DECISIONS:
             raise _invalid("decision", "decision must be 'approved' or 'rejected'")
