@@ -5,12 +5,33 @@ import { BLOCK_WIDTH, blockHeight } from './blocks.js';
 import { clear, clone, h } from './dom.js';
 import { freshNodeId } from './canvas/interaction.js';
 
-/** Default properties of a new block, from its schema defaults (branches get two to start). */
+const MAPS = new Set(['fields-map', 'variables-map', 'parameters-map', 'headers']);
+const WORDS = new Set(['title', 'name', 'subject', 'text']);
+
+/**
+ * Default properties of a new block: its schema defaults, and for required ones a start a user
+ * expects (the responsible person as recipient, empty maps, the block title as task title,
+ * one form field, a one-hour pause), so a freshly dropped block is already valid where it can be.
+ * Branching blocks get two branches.
+ */
 export function defaultProperties(block) {
   const schema = block.properties_schema || {};
+  const required = new Set(schema.required || []);
   const props = {};
   for (const [key, sub] of Object.entries(schema.properties || {})) {
     if (sub.default !== undefined) props[key] = clone(sub.default);
+    else if (key === 'for' && sub.format === 'interval') props[key] = '1h';
+    else if (!required.has(key)) continue;
+    else if (sub.format === 'recipients') props[key] = ['{=Document:ASSIGNED_BY_ID}'];
+    else if (MAPS.has(sub.format)) props[key] = {};
+    else if (WORDS.has(key) && sub.type === 'string') props[key] = key === 'text' ? '' : block.title;
+    else if (sub.type === 'array' && sub.items && sub.items.properties && sub.items.properties.id && key !== 'branches') {
+      const item = { id: 'Answer', title: 'Answer' };
+      for (const [name, prop] of Object.entries(sub.items.properties)) {
+        if (prop.enum && !(name in item)) item[name] = prop.default ?? prop.enum[0];
+      }
+      props[key] = [item];
+    }
   }
   const branchSchema = schema.properties && schema.properties.branches;
   if (branchSchema && !props.branches) {

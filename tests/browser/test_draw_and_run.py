@@ -84,6 +84,8 @@ def test_draw_the_seeds_flowchart_save_and_a_new_lead_is_assigned_and_mailed(
 
     form = d.configure(mail)
     form.locator('[name="title"]').fill("Tell the manager")
+    assert form.locator('[name="properties/to/0"]').input_value() == "{=Document:ASSIGNED_BY_ID}"
+    form.locator('[name="properties/to/0"]').fill("")  # a new e-mail goes to the responsible person
     d.pick(form, "properties/to/0", "responsible", "{=Document:ASSIGNED_BY_ID}")
     form.locator('[name="properties/subject"]').fill("New lead: ")
     d.pick(form, "properties/subject", "TITLE", "{=Document:TITLE}")
