@@ -76,6 +76,7 @@ export function renderPalette(container, diagram, blocks) {
         let pressed = false;
         item.addEventListener('mousedown', (event) => {
           if (event.button !== 0) return;
+          event.preventDefault();  // keep the focus where it is (the canvas takes it on drop)
           pressed = true;
           create.start(event, newShape(block));
         });

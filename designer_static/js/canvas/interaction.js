@@ -119,6 +119,9 @@ export class BizflowInteraction {
       }
     });
 
+    // After a block is dropped from the palette the keyboard belongs to the canvas (Delete, Ctrl+Z).
+    eventBus.on('create.ended', () => canvas.focus());
+
     eventBus.on('element.dblclick', (event) => {
       if (event.element.bo && !event.element.waypoints) {
         eventBus.fire('bizflow.configure', { element: event.element });
