@@ -16,18 +16,12 @@ import pytest
 
 from tests.conftest import ADMIN_PASSWORD, ADMIN_TOKEN, app_config
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BIZFLOW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-quic"]
 SCREENS = Path(__file__).parent / "screens"
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium): browser tests skipped",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-
-pytestmark = pytest.mark.browser
 
 
 class SmtpSink:
@@ -108,6 +102,9 @@ def live_server(tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium): browser tests skipped")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
