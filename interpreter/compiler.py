@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from interpreter.blocks import REGISTRY
-from interpreter.blocks.definition import is_static
+from interpreter.blocks.definition import ConstantValue, is_static
+from interpreter.coercers import document_checks, fast_coercer
 from interpreter.conditions import compile_condition
 from interpreter.errors import TemplateError, pointer, template_error
 from interpreter.expressions import Statics, compile_value
@@ -24,6 +26,8 @@ from interpreter.validate import (
 )
 
 Compiled = Callable[[Any], Any]
+_ONE_SUBSTITUTION = re.compile(r"^\{=[^{}]*\}$")
+_CONSTANT_REF = re.compile(r"^\{=Constant:([A-Za-z][A-Za-z0-9_]{0,63})\}$")
 
 
 def load_template(data: Any, custom_fields: Iterable[FieldDef] | None = None) -> Template:
@@ -102,7 +106,9 @@ class _Loader:
             parameters=parameters, variables=variables, constants=constants,
             nodes=nodes, edges=edges, fields=self.fields, custom_fields=self.custom,
             start=compiled[structure.start], nodes_by_id=compiled,
-            variable_defaults={v.id: v.value for v in variables}, source=src,
+            variable_defaults={v.id: v.value for v in variables},
+            document_checks=document_checks(self.fields),
+            source=src,
         )
 
     def _definitions(self, key: str, value_key: str) -> tuple[Definition, ...]:
@@ -175,9 +181,14 @@ class CompileEnv:
         if raw is None:
             return _empty_text
         compiled = self.value(raw, *parts)
-        if isinstance(raw, str) and "{=" not in raw and not raw.startswith("="):
-            return compiled
-        return lambda scope: render_text(compiled(scope))
+        if isinstance(raw, str) and not raw.startswith("=") and not _ONE_SUBSTITUTION.match(raw):
+            return compiled   # plain text, or text around substitutions: already a string
+
+        def as_text(scope: Any) -> str:
+            result = compiled(scope)
+            return result if result.__class__ is str else render_text(result)
+
+        return as_text
 
     def condition(self, raw: Any, *parts: Any) -> Callable[[Any], bool]:
         """Compile a SPEC 3.2 condition."""
@@ -193,15 +204,22 @@ class CompileEnv:
         """
         if field is None:
             return self.value(raw, *parts)
+        constant_ref = _CONSTANT_REF.match(raw) if isinstance(raw, str) else None
+        if constant_ref and constant_ref.group(1) in self.statics.constants:
+            # A template constant is a literal: coerce it once, here.
+            return self._coerced_now(field, self.statics.constants[constant_ref.group(1)], parts)
         if is_static(raw):
-            try:
-                constant = coerce_value(field, raw)
-            except FieldValueError as exc:
-                self.error("invalid_value", exc.message, *parts)
-                return _none
-            return lambda scope: constant
+            return self._coerced_now(field, raw, parts)
         compiled = self.value(raw, *parts)
-        return lambda scope: coerce_value(field, compiled(scope))
+        coerce = fast_coercer(field)
+        return lambda scope: coerce(compiled(scope))
+
+    def _coerced_now(self, field: FieldDef, raw: Any, parts: tuple) -> Compiled:
+        try:
+            return ConstantValue(coerce_value(field, raw))
+        except FieldValueError as exc:
+            self.error("invalid_value", exc.message, *parts)
+            return ConstantValue(None)
 
     def field(self, code: str, *parts: Any, writable: bool = False,
               fields: dict[str, FieldDef] | None = None) -> FieldDef | None:
@@ -231,6 +249,3 @@ class CompileEnv:
 def _empty_text(scope: Any) -> str:
     return ""
 
-
-def _none(scope: Any) -> None:
-    return None

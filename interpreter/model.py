@@ -84,6 +84,7 @@ class Template:
     start: CompiledNode
     nodes_by_id: Mapping[str, CompiledNode]
     variable_defaults: Mapping[str, Any]
+    document_checks: Mapping[str, Any] = field(repr=False)  # for coercers.coerce_document
     source: Mapping[str, Any] = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +93,8 @@ class Template:
 
     def check_parameters(self, given: Mapping[str, Any] | None) -> dict[str, Any]:
         """Start parameters coerced to their types, defaults filled; TemplateError otherwise."""
+        if not given and not self.parameters:
+            return {}
         given = given or {}
         errors = []
         if not isinstance(given, Mapping):

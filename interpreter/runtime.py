@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from interpreter.blocks.definition import End, Fork, Join, Wait
+from interpreter.blocks.definition import END_COMPLETED, End, Fork, Join, Wait
 from interpreter.errors import BlockError
 from interpreter.fields import FieldValueError
 
@@ -27,7 +27,7 @@ class Context:
                  parameters: Mapping[str, Any] | None = None,
                  instance_id: Any = None, started_by: Any = None,
                  started_at: datetime | str | None = None,
-                 changed_fields: Iterable[str] = (), directory: Any = None,
+                 changed_fields: Iterable[str] = frozenset(), directory: Any = None,
                  now: datetime | None = None, custom_fields: Iterable[Any] = (),
                  step_budget: int = DEFAULT_STEP_BUDGET):
         self.document_type = document_type
@@ -37,13 +37,14 @@ class Context:
         self.started_by = started_by
         self.now = now if now is not None else datetime.now(UTC)
         self.started_at = started_at if started_at is not None else self.now
-        self.changed_fields = frozenset(changed_fields)
+        self.changed_fields = changed_fields if changed_fields.__class__ is frozenset \
+            else frozenset(changed_fields)
         self.directory = directory
-        self.custom_fields = tuple(custom_fields)
+        self.custom_fields = custom_fields
         self.step_budget = step_budget
 
 
-@dataclass
+@dataclass(slots=True)
 class Step:
     """The outcome of one run step (see docs/ARCHITECTURE.md, interpreter runtime contract)."""
 
@@ -64,6 +65,20 @@ class Step:
                 "error": self.error, "variables": self.variables, "document": self.document}
 
 
+_last_timestamp: tuple[Any, str] = (None, "")
+
+
+def _timestamp(now: datetime) -> str:
+    """`now` as ISO text; runs that share a clock reading (dry runs) share the text too."""
+    global _last_timestamp
+    cached = _last_timestamp
+    if cached[0] is now:
+        return cached[1]
+    text = now.isoformat()
+    _last_timestamp = (now, text)
+    return text
+
+
 class StateError(ValueError):
     """A stored state or a resume event that does not fit the template."""
 
@@ -73,29 +88,55 @@ class _BudgetExhausted(Exception):
 
 
 class Run:
-    """The mutable working set of one run step; blocks read and write it through these slots."""
+    """The mutable working set of one run step; blocks read and write it through these slots.
 
-    __slots__ = ("tpl", "ctx", "document", "changes", "effects", "variables", "outputs", "loops",
-                 "tokens", "seq", "scope", "at", "msg", "log", "budget", "node", "status")
+    It is also the expressions' `Scope` (interpreter.expressions): compiled values and
+    conditions are called with the run itself, so a step builds no separate scope object.
+    """
 
-    def __init__(self, tpl: Any, ctx: Context, state: dict[str, Any]):
+    __slots__ = ("tpl", "ctx", "fields", "changes", "effects", "variables", "outputs", "loops",
+                 "tokens", "seq", "at", "msg", "log", "budget", "node", "status", "error",
+                 "document", "variable", "parameter", "user", "changed_fields")
+
+    def __init__(self, tpl: Any, ctx: Context, state: dict[str, Any] | None,
+                 document: Mapping[str, Any] | None = None):
+        """A run over `state`, or over a fresh instance (one token on the start block).
+
+        `document` replaces `ctx.document` (dry runs share one Context between documents); the
+        run takes it over and changes it, where `ctx.document` is copied first.
+        """
         self.tpl = tpl
         self.ctx = ctx
-        self.document = dict(ctx.document)
+        self.fields = fields = dict(ctx.document) if document is None else document
         self.changes: dict[str, Any] = {}
         self.effects: list[dict[str, Any]] = []
-        self.variables: dict[str, Any] = state["variables"]
-        self.outputs: dict[str, dict[str, Any]] = state["outputs"]
-        self.loops: dict[str, int] = state["loops"]
-        self.tokens: list[dict[str, Any]] = state["tokens"]
-        self.seq: int = state["seq"]
-        self.at = ctx.now.isoformat()
+        if state is None:
+            self.variables = variables = dict(tpl.variable_defaults)
+            self.outputs: dict[str, dict[str, Any]] = {}
+            self.loops: dict[str, int] = {}
+            self.tokens: list[dict[str, Any]] = [
+                {"id": 1, "node": tpl.start.id, "forks": [], "wait": None, "join": None}]
+            self.seq: int = 1
+        else:
+            self.variables = variables = state["variables"]
+            self.outputs = state["outputs"]
+            self.loops = state["loops"]
+            self.tokens = state["tokens"]
+            self.seq = state["seq"]
+        cached = _last_timestamp
+        self.at = cached[1] if cached[0] is ctx.now else _timestamp(ctx.now)
         self.msg = ""
         self.log: list[dict[str, Any]] = []
         self.budget = ctx.step_budget
         self.node: Any = None
         self.status = "running"
-        self.scope = RunScope(self)
+        self.error: dict[str, Any] | None = None
+        # The Scope protocol: bound lookups, so an expression's read is one call.
+        self.document = fields.get
+        self.variable = variables.get
+        self.parameter = ctx.parameters.get
+        self.changed_fields = ctx.changed_fields
+        self.user = ctx.directory.user if ctx.directory is not None else _no_directory
 
     def next_seq(self) -> int:
         """A number unique within the instance (token ids, fork ids, message ids)."""
@@ -104,13 +145,9 @@ class Run:
 
     def set_field(self, code: str, value: Any) -> None:
         """Change one document field; only real changes are reported in `changes`."""
-        if self.document.get(code, None) != value or code in self.changes:
+        if self.fields.get(code, None) != value or code in self.changes:
             self.changes[code] = value
-        self.document[code] = value
-
-    def set_outputs(self, node_id: str, values: dict[str, Any]) -> None:
-        """Publish a block's results for {=Block:NODE:OUTPUT}."""
-        self.outputs[node_id] = values
+        self.fields[code] = value
 
     def state(self) -> dict[str, Any]:
         """The plain-JSON state after this step."""
@@ -118,29 +155,13 @@ class Run:
                 "tokens": self.tokens, "variables": self.variables, "outputs": self.outputs,
                 "loops": self.loops}
 
-
-class RunScope:
-    """The expressions' view of a run (the `Scope` protocol of interpreter.expressions)."""
-
-    __slots__ = ("document", "variable", "parameter", "user", "changed_fields", "_outputs", "_ctx")
-
-    def __init__(self, run: Run):
-        ctx = run.ctx
-        self.document = run.document.get
-        self.variable = run.variables.get
-        self.parameter = ctx.parameters.get
-        self.changed_fields = ctx.changed_fields
-        self.user = ctx.directory.user if ctx.directory is not None else _no_directory
-        self._outputs = run.outputs
-        self._ctx = ctx
-
     def block_output(self, node: str, output: str) -> Any:
         """A result of an earlier block; KeyError when that block has not produced it."""
-        return self._outputs[node][output]
+        return self.outputs[node][output]
 
     def instance(self, key: str) -> Any:
         """{=Instance:ID}, {=Instance:STARTED_BY}, {=Instance:STARTED_AT}."""
-        ctx = self._ctx
+        ctx = self.ctx
         if key == "ID":
             return ctx.instance_id
         if key == "STARTED_BY":
@@ -152,7 +173,7 @@ class RunScope:
 
     def now(self) -> datetime:
         """The step's clock."""
-        return self._ctx.now
+        return self.ctx.now
 
 
 def _no_directory(user_id: Any) -> None:
@@ -168,13 +189,30 @@ def initial_state(tpl: Any) -> dict[str, Any]:
 
 def start(tpl: Any, ctx: Context) -> Step:
     """Run a new instance from its start block until it ends or every token waits."""
-    run = Run(tpl, ctx, initial_state(tpl))
-    token = run.tokens[0]
+    run = start_run(tpl, ctx)
+    if run.error is not None:
+        return _failed_step(run, initial_state(tpl))
+    return step_of(run)
+
+
+def start_run(tpl: Any, ctx: Context, document: Mapping[str, Any] | None = None) -> Run:
+    """start() without building a Step: the finished Run itself (the dry run's fast path).
+
+    On failure `run.error` is set and `run.changes`/`run.effects` are emptied; a `document`
+    passed here may have been changed by the failed run (the caller holds the original).
+    """
+    run = Run(tpl, ctx, None, document)
     try:
-        _drive(run, [(token, tpl.start)])
+        _drive(run, [(run.tokens[0], tpl.start)])
     except Exception as exc:  # noqa: BLE001 - every block failure becomes a failed step
-        return _failed(run, initial_state(tpl), exc)
-    return _finish(run)
+        _fail(run, exc)
+        run.variables = dict(tpl.variable_defaults)
+        if document is None:
+            run.fields = dict(ctx.document)
+        return run
+    if run.status != "terminated":
+        run.status = "waiting" if run.tokens else "completed"
+    return run
 
 
 def resume(tpl: Any, state: Mapping[str, Any], ctx: Context,
@@ -203,8 +241,12 @@ def resume(tpl: Any, state: Mapping[str, Any], ctx: Context,
     except StateError:
         raise
     except Exception as exc:  # noqa: BLE001 - every block failure becomes a failed step
-        return _failed(run, copy.deepcopy(before), exc)
-    return _finish(run)
+        _fail(run, exc)
+        run.fields = dict(ctx.document)
+        return _failed_step(run, copy.deepcopy(before))
+    if run.status != "terminated":
+        run.status = "waiting" if run.tokens else "completed"
+    return step_of(run)
 
 
 def answered_item(run: Run, token: dict[str, Any], event: Mapping[str, Any]) -> tuple:
@@ -242,51 +284,65 @@ def _checked_state(tpl: Any, state: Any) -> dict[str, Any]:
 
 def _drive(run: Run, queue: list[tuple]) -> None:
     """Run queued tokens one after the other until each ends, waits or joins."""
-    log = run.log
+    log = run.log.append
     at = run.at
-    while queue:
-        item = queue.pop()
-        token, node = item[0], item[1]
-        if len(item) == 3:
-            # The token's block got the host's answer: its resume decides where to go.
-            out = _execute(run, node, token, item[2])
-            token["wait"] = None
-        else:
-            out = None
-        while True:
-            if out is None:
-                if run.budget <= 0:
-                    run.node = node
-                    raise _BudgetExhausted()
-                run.budget -= 1
-                run.node = node
-                out = node.execute(run, token)
-                log.append({"at": at, "node": node.id, "type": node.type, "message": run.msg})
-                run.msg = ""
-            if out.__class__ is str:
-                node = node.targets.get(out)
-                if node is None:
+    budget = run.budget
+    node = None
+    try:
+        while queue:
+            item = queue.pop()
+            token, node = item[0], item[1]
+            if len(item) == 3:
+                # The token's block got the host's answer: its resume decides where to go.
+                run.budget = budget
+                out = _execute(run, node, token, item[2])
+                budget = run.budget
+                token["wait"] = None
+            else:
+                out = None
+            while True:
+                if out is None:
+                    if budget <= 0:
+                        raise _BudgetExhausted()
+                    budget -= 1
+                    out = node.execute(run, token)
+                    # Every block sets run.msg each time it runs.
+                    log({"at": at, "node": node.id, "type": node.type, "message": run.msg})
+                if out.__class__ is str:
+                    following = node.targets.get(out)
+                    if following is None:
+                        if not token["forks"] and run.tokens[-1] is token:
+                            run.tokens.pop()   # the common end of a path: no join to tell
+                        else:
+                            _end_token(run, token, queue)
+                        break
+                    node = following
+                    out = None
+                    continue
+                if out is END_COMPLETED and not token["forks"] and run.tokens[-1] is token:
+                    run.tokens.pop()
+                    break
+                if _special(run, node, token, out, queue):
+                    break
+                following = node.targets.get("next")
+                if following is None:
                     _end_token(run, token, queue)
                     break
+                node = following
                 out = None
-                continue
-            if _special(run, node, token, out, queue):
-                break
-            node = node.targets.get("next")
-            if node is None:
-                _end_token(run, token, queue)
-                break
-            out = None
-        if run.status == "terminated":
-            return
+            if run.status == "terminated":
+                return
+    except BaseException:
+        run.node = node   # the failing block, for the step's error
+        raise
+    finally:
+        run.budget = budget
 
 
 def _execute(run: Run, node: Any, token: dict[str, Any], data: Mapping[str, Any]) -> Any:
     if run.budget <= 0:
-        run.node = node
         raise _BudgetExhausted()
     run.budget -= 1
-    run.node = node
     out = node.resume(run, token, data)
     run.log.append({"at": run.at, "node": node.id, "type": node.type,
                     "message": run.msg or "continued"})
@@ -371,35 +427,47 @@ def _maybe_fire(run: Run, fork_id: int, queue: list) -> None:
 
 def _end_token(run: Run, token: dict[str, Any], queue: list) -> None:
     _remove(run, token)
-    for fork_id, _parallel in reversed(token["forks"]):
-        _maybe_fire(run, fork_id, queue)
+    if token["forks"]:
+        for fork_id, _parallel in reversed(token["forks"]):
+            _maybe_fire(run, fork_id, queue)
 
 
 def _remove(run: Run, token: dict[str, Any]) -> None:
     tokens = run.tokens
+    if tokens and tokens[-1] is token:
+        tokens.pop()
+        return
     for index, other in enumerate(tokens):
         if other is token:
             del tokens[index]
             return
 
 
-def _finish(run: Run) -> Step:
-    if run.status != "terminated":
-        run.status = "waiting" if run.tokens else "completed"
+def step_of(run: Run) -> Step:
+    """The Step of a finished (not failed) run."""
     waits = [{"token": t["id"], "node": t["node"], "kind": t["wait"]["kind"],
               "request": t["wait"]["request"]} for t in run.tokens if t["wait"] is not None]
     return Step(run.status, run.state(), run.changes, run.effects, waits, run.log, None,
-                run.variables, run.document)
+                run.variables, run.fields)
 
 
-def _failed(run: Run, before: dict[str, Any], exc: Exception) -> Step:
+def _fail(run: Run, exc: Exception) -> None:
     node_id = run.node.id if run.node is not None else None
     message = failure_message(exc, run)
     run.log.append({"at": run.at, "node": node_id,
                     "type": run.node.type if run.node is not None else None, "message": message})
+    run.status = "failed"
+    run.error = {"node": node_id, "message": message}
+    # Nothing of a failed step takes effect: the host commits no change and sends nothing.
+    run.changes = {}
+    run.effects = []
+
+
+def _failed_step(run: Run, before: dict[str, Any]) -> Step:
+    """The failed step: the state as it was before the step, so a retry can run it again."""
     before["status"] = "failed"
-    return Step("failed", before, {}, [], [], run.log, {"node": node_id, "message": message},
-                before["variables"], dict(run.ctx.document))
+    return Step("failed", before, {}, [], [], run.log, run.error, before["variables"],
+                run.fields)
 
 
 def failure_message(exc: Exception, run: Run) -> str:

@@ -76,18 +76,17 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> Wait:
-        scope = run.scope
-        users = resolve_users(approvers(scope), run.ctx.directory)
+        users = resolve_users(approvers(run), run.ctx.directory)
         if not users:
             raise BlockError("approve: no approvers")
         try:
-            due = timeout_due(run.ctx.now, timeout_value(scope))
+            due = timeout_due(run.ctx.now, timeout_value(run))
         except IntervalError as exc:
             raise BlockError(f"timeout: {exc}") from None
         run.msg = f"waiting for approval by {', '.join(map(str, users))}"
         return Wait("task", {"type": "approve", "users": users, "mode": mode,
-                             "percent": percent, "name": name(scope),
-                             "description": description(scope), "fields": [],
+                             "percent": percent, "name": name(run),
+                             "description": description(run), "fields": [],
                              "timeout_due": due})
 
     def resume(run: Any, token: dict[str, Any], data: Any) -> str:

@@ -19,7 +19,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> str:
-        target = stage(run.scope)
+        target = stage(run)
         run.set_field(code, target)
         run.effects.append({"kind": "change_stage", "node": node_id, "stage": target})
         run.msg = f"stage {target}"

@@ -36,9 +36,8 @@ def _compile(node: Any, env: Any) -> Behaviour:
     choices = tuple(compiled)
 
     def execute(run: Any, token: dict[str, Any]) -> str:
-        scope = run.scope
         for port, holds, message in choices:
-            if holds is None or holds(scope):
+            if holds is None or holds(run):
                 run.msg = message
                 return port
         run.msg = "no branch holds"

@@ -22,8 +22,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> Wait:
-        scope = run.scope
-        values = {code: compute(scope) for code, compute in plan}
+        values = {code: compute(run) for code, compute in plan}
         run.msg = f"creating a {document_type}"
         return Wait("call", {"action": "create_document", "document_type": document_type,
                              "fields": values})

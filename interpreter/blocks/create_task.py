@@ -37,11 +37,10 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> Wait:
-        scope = run.scope
-        users = resolve_users(responsible(scope), run.ctx.directory)
+        users = resolve_users(responsible(run), run.ctx.directory)
         if not users:
             raise BlockError("create_task: no responsible person")
-        due = deadline(scope)
+        due = deadline(run)
         if due not in (None, ""):
             try:
                 due = parse_datetime(due).isoformat()
@@ -50,8 +49,8 @@ def _compile(node: Any, env: Any) -> Behaviour:
         else:
             due = None
         run.msg = "creating a task"
-        return Wait("call", {"action": "create_task", "title": title(scope),
-                             "description": description(scope), "responsible": users[0],
+        return Wait("call", {"action": "create_task", "title": title(run),
+                             "description": description(run), "responsible": users[0],
                              "deadline": due})
 
     def resume(run: Any, token: dict[str, Any], data: Any) -> str:

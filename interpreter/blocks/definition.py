@@ -66,6 +66,18 @@ def is_static(raw: Any) -> bool:
     return True
 
 
+class ConstantValue:
+    """A compiled value known at load time; blocks may read `.value` instead of calling it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+    def __call__(self, scope: Any) -> Any:
+        return self.value
+
+
 class Wait:
     """Outcome: the token stops here until the host answers (see ARCHITECTURE wait kinds)."""
 

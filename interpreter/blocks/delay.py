@@ -45,7 +45,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
 
     def due_of(run: Any) -> Any:
         now = run.ctx.now
-        computed = amount(run.scope)
+        computed = amount(run)
         try:
             if has_for:
                 delta = parse_interval(computed)

@@ -11,7 +11,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
     render = env.text(node.properties.get("text", ""), "text")
 
     def execute(run: Any, token: dict[str, Any]) -> str:
-        run.msg = render(run.scope)
+        run.msg = render(run)
         return "next"
 
     return Behaviour(execute)

@@ -20,7 +20,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
         done = loops.get(node_id, 0)
         if done >= limit:
             run.msg = f"stopped after max_iterations ({limit})"
-        elif holds(run.scope):
+        elif holds(run):
             loops[node_id] = done + 1
             run.outputs[node_id] = {"Iteration": done + 1}
             run.msg = f"iteration {done + 1}"

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from interpreter.blocks.definition import Behaviour, BlockType, fields_map, properties
+from interpreter.blocks.definition import (
+    Behaviour,
+    BlockType,
+    ConstantValue,
+    fields_map,
+    properties,
+)
 
 
 def _compile(node: Any, env: Any) -> Behaviour:
@@ -15,10 +21,25 @@ def _compile(node: Any, env: Any) -> Behaviour:
     plan = tuple(assignments)
     message = "set " + ", ".join(code for code, _ in plan) if plan else "nothing to set"
 
+    if len(plan) == 1 and isinstance(plan[0][1], ConstantValue):
+        # The common "set the responsible person" block: nothing to compute when it runs.
+        code, value = plan[0][0], plan[0][1].value
+
+        def set_one(run: Any, token: dict[str, Any]) -> str:
+            fields = run.fields
+            if fields.get(code) != value or code in run.changes:
+                run.changes[code] = value
+            fields[code] = value
+            run.msg = message
+            return "next"
+
+        return Behaviour(set_one)
+
     def execute(run: Any, token: dict[str, Any]) -> str:
-        scope = run.scope
         # Compute every value before writing any, so a bad value changes nothing.
-        values = [(code, compute(scope)) for code, compute in plan]
+        values = []
+        for code, compute in plan:
+            values.append((code, compute(run)))
         set_field = run.set_field
         for code, value in values:
             set_field(code, value)

@@ -15,12 +15,12 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> str:
-        users = resolve_users(to(run.scope), run.ctx.directory)
+        users = resolve_users(to(run), run.ctx.directory)
         if not users:
             run.msg = "no recipients: nothing to notify"
             return "next"
         run.effects.append({"kind": "notify", "node": node_id, "to": users,
-                            "text": render(run.scope)})
+                            "text": render(run)})
         run.msg = "notified " + ", ".join(map(str, users))
         return "next"
 

@@ -60,14 +60,13 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> Wait:
-        scope = run.scope
-        who = resolve_users(users(scope), run.ctx.directory)
+        who = resolve_users(users(run), run.ctx.directory)
         if not who:
             raise BlockError("request_info: no users to ask")
         run.msg = f"waiting for {', '.join(map(str, who))} to fill in the form"
         return Wait("task", {"type": "request_info", "users": who, "mode": "any",
-                             "percent": None, "name": name(scope),
-                             "description": description(scope), "fields": fields,
+                             "percent": None, "name": name(run),
+                             "description": description(run), "fields": fields,
                              "timeout_due": None})
 
     def resume(run: Any, token: dict[str, Any], data: Any) -> str:

@@ -17,8 +17,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
     message = "set " + ", ".join(name for name, _ in plan) if plan else "nothing to set"
 
     def execute(run: Any, token: dict[str, Any]) -> str:
-        scope = run.scope
-        values = [(name, compute(scope)) for name, compute in plan]
+        values = [(name, compute(run)) for name, compute in plan]
         variables = run.variables
         for name, value in values:
             variables[name] = value

@@ -19,14 +19,13 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> Wait:
-        scope = run.scope
-        target = template_id(scope)
+        target = template_id(run)
         if target in (None, ""):
             raise BlockError("start_process: no template id")
         run.msg = f"starting template {target}"
         return Wait("call", {"action": "start_process", "template_id": target,
-                             "document": document(scope),
-                             "parameters": {name: compute(scope) for name, compute in parameters},
+                             "document": document(run),
+                             "parameters": {name: compute(run) for name, compute in parameters},
                              "wait": wait})
 
     def resume(run: Any, token: dict[str, Any], data: Any) -> Any:

@@ -43,17 +43,16 @@ def _compile(node: Any, env: Any) -> Behaviour:
     node_id = node.id
 
     def execute(run: Any, token: dict[str, Any]) -> Wait:
-        scope = run.scope
-        address = url(scope).strip()
+        address = url(run).strip()
         problem = _check_url(address)
         if problem:
             raise BlockError(problem)
-        payload = body(scope)
+        payload = body(run)
         if payload is not None and not isinstance(payload, str):
             payload = json.dumps(payload, ensure_ascii=False)
         run.msg = f"{method} {address}"
         return Wait("webhook", {"method": method, "url": address,
-                                "headers": {name: render(scope) for name, render in headers},
+                                "headers": {name: render(run) for name, render in headers},
                                 "body": payload, "timeout": timeout})
 
     def resume(run: Any, token: dict[str, Any], data: Any) -> str:
