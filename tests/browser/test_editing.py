@@ -131,3 +131,21 @@ def test_the_picker_lists_custom_fields_variables_and_earlier_block_results(page
         assert picker.locator(f'[data-ref="{ref}"]').count() == 1, ref
     picker.locator(".bf-picker-search").fill("prior")
     assert picker.locator("[data-ref]").count() == 1
+
+
+def test_arrange_lays_out_by_depth_as_one_undo_step(page, live_server):
+    status, created = live_server.api("POST", "/templates", {
+        "format": "bizflow.template/1", "name": "Messy", "document_type": "lead",
+        "auto_start": [],
+        "nodes": [{"id": "start", "type": "start", "position": {"x": 700, "y": 40}},
+                  {"id": "a", "type": "log", "position": {"x": 40, "y": 400}},
+                  {"id": "b", "type": "end", "position": {"x": 400, "y": 40}}],
+        "edges": [{"from": "start", "to": "a"}, {"from": "a", "to": "b"}]})
+    assert status == 201, created
+    d = DesignerPage(page).open(created["id"])
+    before = d.exported()
+    d.toolbar("arrange")
+    xs = {n["id"]: n["position"]["x"] for n in d.exported()["nodes"]}
+    assert xs["start"] < xs["a"] < xs["b"]
+    d.toolbar("undo")
+    assert d.exported() == before
