@@ -211,6 +211,8 @@ def test_lead_still_new_after_three_days_gets_a_call_back_task_and_a_reminder():
     [wait] = step.waits
     assert wait["kind"] == "call" and wait["request"]["action"] == "create_task"
     assert wait["request"]["title"] == "Call back about the lead Call me back"
+    assert wait["request"]["responsible"] == 3
+    assert datetime.fromisoformat(wait["request"]["deadline"]) == NOW + timedelta(days=4)
     step = answered(template, step, {"TaskId": 77}, now=NOW + timedelta(days=3))
     assert step.status == "completed", step.error
     [note] = step.effects
