@@ -76,9 +76,9 @@ def test_threads_racing_on_due_timers_run_each_step_once(app):
 def test_worker_processes_share_due_timers_and_send_each_mail_once(app, sink, tmp_path,
                                                                   database_url):
     env = mail_env(database_url, sink)
-    workers = [bizflow_process(["worker", "--threads", "2"], env, tmp_path) for _ in range(3)]
+    workers = [bizflow_process(["worker", "--threads", "3"], env, tmp_path) for _ in range(2)]
     try:
-        # All due at the same moment, a second after they start: the six threads race.
+        # All due at the same moment, a second after they start: six threads race.
         ids = clone_waiting_instances(app, timer_then_mail({"for": "1s"}), 200)
         # Polled gently: the SMTP sink shares this process.
         assert wait_until(lambda: statuses(app, ids) == {"completed": 200}, 120, every=1.0), \
