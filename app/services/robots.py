@@ -162,11 +162,15 @@ def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) 
 
 def _start_stage(session: Session, record: Record, stage_id: str,
                  actor: int | None) -> list[int]:
-    row = _row(session, record.document_type, stage_id)
-    template = session.get(Template, row.template_id) if row and row.robots and \
-        row.template_id else None
-    if template is None:
+    # One query: the stage's template and robots (most stages have none: no row).
+    found = session.execute(
+        select(Template, StageRobots.robots)
+        .join(StageRobots, StageRobots.template_id == Template.id)
+        .where(StageRobots.document_type == record.document_type,
+               StageRobots.stage_id == stage_id, Template.deleted_at.is_(None))).first()
+    if found is None or not found[1]:
         return []
+    template = found[0]
     instance = start_instance(session, template, record, actor=actor)
     # Only stages with robots leave a run row: it is what leaving the stage cancels.
     session.add(StageRobotRun(document_type=record.document_type, document_id=record.id,
