@@ -45,7 +45,7 @@ export function freshNodeId(elementRegistry, base) {
 }
 
 export class BizflowInteraction {
-  constructor(eventBus, canvas, connect, rules, elementRegistry, selection, interactionEvents, bizflowPortDrag, bizflowBlocks) {
+  constructor(eventBus, canvas, connect, rules, elementRegistry, selection, interactionEvents, clipboard, mouse, copyPaste, bizflowPortDrag, bizflowBlocks) {
     const portDrag = bizflowPortDrag;
 
     // A block's body takes the pointer itself (see designer.css), so diagram-js's transparent
@@ -124,6 +124,23 @@ export class BizflowInteraction {
       }
     });
 
+    // Ctrl+V pastes at once: at the pointer when it is over the canvas, else beside the originals
+    // (diagram-js would attach the copy to the pointer until a click).
+    eventBus.on('editorActions.init', (event) => {
+      const actions = event.editorActions;
+      actions.unregister('paste');
+      actions.register('paste', () => {
+        const tree = clipboard.get();
+        if (!tree || !Object.keys(tree).length) return;
+        const last = mouse.getLastMoveEvent();
+        const beside = besideOriginals(tree);
+        let point = last && insideContainer(canvas, last) ? toDiagram(canvas, last) : beside;
+        // The pointer still on the originals (Ctrl+C, Ctrl+V without moving): not on top of them.
+        if (point && beside && Math.abs(point.x - beside.x + 40) < 20 && Math.abs(point.y - beside.y + 40) < 20) point = beside;
+        if (point) copyPaste.paste({ element: canvas.getRootElement(), point });
+      });
+    });
+
     // After a block is dropped from the palette the keyboard belongs to the canvas (Delete, Ctrl+Z).
     eventBus.on('create.ended', () => canvas.focus());
 
@@ -151,8 +168,25 @@ export class BizflowInteraction {
 
 BizflowInteraction.$inject = [
   'eventBus', 'canvas', 'connect', 'rules', 'elementRegistry', 'selection', 'interactionEvents',
-  'bizflowPortDrag', 'bizflowBlocks',
+  'clipboard', 'mouse', 'copyPaste', 'bizflowPortDrag', 'bizflowBlocks',
 ];
+
+function toDiagram(canvas, event) {
+  const rect = canvas.getContainer().getBoundingClientRect();
+  const box = canvas.viewbox();
+  return { x: Math.round(box.x + (event.clientX - rect.left) / box.scale), y: Math.round(box.y + (event.clientY - rect.top) / box.scale) };
+}
+
+/** The centre of the copied blocks, moved 40 px right and down. */
+function besideOriginals(tree) {
+  const shapes = Object.values(tree).flat().filter((d) => !d.waypoints && Number.isFinite(d.x));
+  if (!shapes.length) return null;
+  const minX = Math.min(...shapes.map((d) => d.x));
+  const minY = Math.min(...shapes.map((d) => d.y));
+  const maxX = Math.max(...shapes.map((d) => d.x + d.width));
+  const maxY = Math.max(...shapes.map((d) => d.y + d.height));
+  return { x: Math.round((minX + maxX) / 2) + 40, y: Math.round((minY + maxY) / 2) + 40 };
+}
 
 function insideContainer(canvas, event) {
   const rect = canvas.getContainer().getBoundingClientRect();
