@@ -75,7 +75,8 @@ def test_copy_paste_gives_fresh_ids_and_the_form_edit_is_one_undo_step(page):
     assert len(logs) == 2 and len(set(logs)) == 2
     copy = next(n for n in d.exported()["nodes"] if n["id"] != block and n["type"] == "log")
     assert copy["properties"] == {"text": "Lead {=Document:TITLE}"}
-    assert abs(copy["position"]["x"] + 90 - 700) <= 20 and abs(copy["position"]["y"] + 32 - 420) <= 20
+    center = (copy["position"]["x"] + 90, copy["position"]["y"] + 32)
+    assert abs(center[0] - 700) <= 20 and abs(center[1] - 420) <= 20, center
 
     page.keyboard.press("Control+z")  # the paste
     page.keyboard.press("Control+z")  # the whole form edit
