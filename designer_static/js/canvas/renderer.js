@@ -4,7 +4,7 @@ import { BaseRenderer } from '../../vendor/diagram-js.bundle.js';
 import { BLOCK_WIDTH, inputOffset, portOffset } from '../blocks.js';
 import { s } from '../dom.js';
 
-const MAX_TITLE = 22;
+const MAX_TITLE = 20;
 
 function short(text, max) {
   return text.length > max ? text.slice(0, max - 1) + '…' : text;
@@ -39,7 +39,7 @@ export default class BizflowRenderer extends BaseRenderer {
     shape.lite = !this.culling.inView(shape);
     if (shape.lite) return body;
     visual.append(s('text', { class: 'bf-title', x: 12, y: 20, text: short(node.title || block.title || node.type, MAX_TITLE) }));
-    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 26) }));
+    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 24) }));
     if (node.type !== 'start') {
       // Attributes rather than <title> children: big templates have tens of thousands of nodes.
       const gear = s('g', { class: 'bf-gear', 'data-action': 'configure', 'aria-label': 'Configure', transform: `translate(${width - 18}, 16)` },
