@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -26,6 +27,7 @@ from interpreter.validate import (
 )
 
 Compiled = Callable[[Any], Any]
+_BLOCK_REF = re.compile(r"\{=Block:([A-Za-z][A-Za-z0-9_]{0,63}):([A-Za-z][A-Za-z0-9_]{0,63})")
 _ONE_SUBSTITUTION = re.compile(r"^\{=[^{}]*\}$")
 _CONSTANT_REF = re.compile(r"^\{=Constant:([A-Za-z][A-Za-z0-9_]{0,63})\}$")
 
@@ -86,6 +88,7 @@ class _Loader:
             allow_custom_fields=self.offline,
         )
         self.variable_defs = {v.id: v for v in variables}
+        self.referenced_outputs = set(_BLOCK_REF.findall(json.dumps(src)))
         compiled: dict[str, CompiledNode] = {}
         for node in nodes:
             if node.id in compiled or node.id not in structure.valid_properties:
@@ -154,6 +157,10 @@ class CompileEnv:
         self.statics = loader.statics
         self.variables: dict[str, Definition] = loader.variable_defs
         self.offline = loader.offline
+
+    def output_used(self, name: str) -> bool:
+        """Whether some value of the template reads this node's output `name`."""
+        return (self.node.id, name) in self._loader.referenced_outputs
 
     def path(self, *parts: Any) -> str:
         """JSON pointer of a place inside this node's properties."""

@@ -55,6 +55,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
     body_format = props.get("format", "text")
     node_id = node.id
     id_infix = f".{node_id}."
+    id_read = env.output_used("MessageId")
 
     def execute(run: Any, token: dict[str, Any]) -> str:
         ctx = run.ctx
@@ -64,15 +65,18 @@ def _compile(node: Any, env: Any) -> Behaviour:
         if not to_list and not cc_list:
             run.msg = "no recipients: nothing to send"
             return "next"
-        run.seq = seq = run.seq + 1
-        message_id = f"{ctx.instance_id or 'dry-run'}{id_infix}{seq}"
+        if ctx.instance_id is not None or id_read:
+            run.seq = seq = run.seq + 1
+            message_id = f"{ctx.instance_id or 'dry-run'}{id_infix}{seq}"
+            run.outputs[node_id] = {"MessageId": message_id}
+        else:
+            message_id = None   # a dry run that never reads it needs no id
         run.effects.append({
             "kind": "email", "node": node_id, "to": to_list, "cc": cc_list,
             "from": sender(run) if sender is not None else None,
             "subject": subject(run), "body": body(run), "format": body_format,
             "message_id": message_id,
         })
-        run.outputs[node_id] = {"MessageId": message_id}
         shown = to_list or cc_list
         run.msg = f"e-mail to {shown[0]}" if len(shown) == 1 else \
             "e-mail to " + ", ".join(map(str, shown))
