@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.api.errors import ApiError
-from app.db import read_transaction
+from app.db import get_engine, read_transaction
 from app.models.users import ApiToken, User
 from interpreter.fields import DOCUMENT_TYPES
 
@@ -33,9 +35,36 @@ def _bearer_token() -> str | None:
     return token.strip()
 
 
+# Who a token or session belongs to is remembered for a few seconds per database: it saves a
+# query on every API call. A change made in this process (deactivation, roles) applies at
+# once (forget_sessions_and_tokens); one made by another process within USER_CACHE_SECONDS.
+USER_CACHE_SECONDS = 5.0
+_user_cache: weakref.WeakKeyDictionary[Any, dict[Any, tuple[float, User | None]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def forget_sessions_and_tokens() -> None:
+    """Drop every remembered user (call after changing users, roles or tokens)."""
+    _user_cache.clear()
+
+
 def _active_user(token: str | None, user_id: Any) -> User | None:
     if token is None and not isinstance(user_id, int):
         return None
+    cache = _user_cache.setdefault(get_engine().pool, {})
+    key = ("token", hash_token(token)) if token is not None else ("id", user_id)
+    cached = cache.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < USER_CACHE_SECONDS:
+        return cached[1]
+    user = _load_active_user(token, user_id)
+    if len(cache) > 10_000:   # bounded: never a memory leak under a token-guessing flood
+        cache.clear()
+    cache[key] = (now, user)
+    return user
+
+
+def _load_active_user(token: str | None, user_id: Any) -> User | None:
     with read_transaction() as db_session:
         # One query per request: the user with its roles.
         query = select(User).options(joinedload(User.roles))

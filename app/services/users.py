@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.api.errors import ApiError
-from app.auth import hash_token
+from app.auth import forget_sessions_and_tokens, hash_token
 from app.models.users import ADMIN_ROLE, ApiToken, Role, User
 from interpreter.fields import DOCUMENT_TYPES, is_valid_email
 
@@ -129,6 +129,7 @@ def update_user(session: Session, user: User, fields: Any = None, roles: Any = N
     if password is not None:
         _set_password(user, password)
     session.flush()
+    forget_sessions_and_tokens()
     return user
 
 
@@ -146,6 +147,7 @@ def issue_token(session: Session, user: User, name: str = "",
     token = token or secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name))
     session.flush()
+    forget_sessions_and_tokens()
     return token
 
 
@@ -157,6 +159,7 @@ def set_role_automation(session: Session, name: str, rights: Mapping[str, str]) 
             raise _bad("automation", f"{doc_type!r}: {right!r} is not read/update/null")
     role.automation = {k: v for k, v in {**role.automation, **rights}.items() if v}
     session.flush()
+    forget_sessions_and_tokens()
     return role
 
 
