@@ -38,10 +38,10 @@ def run(tpl: Template, fields: Mapping[str, Any] | None = None,
             else [exc.message]
         return _result("failed", dict(fields) if isinstance(fields, Mapping) else {}, {}, [], {},
                        [], {"node": None, "message": "; ".join(messages)})
-    ctx = None
-    if not params and step_budget is None:
-        ctx = _shared_context.get((tpl.document_type, when))
-    if ctx is None:
+    last = _last_context
+    if last[1] is when and last[0] is tpl.document_type and not params and step_budget is None:
+        ctx = last[2]
+    else:
         ctx = _context(tpl.document_type, params, when, step_budget)
     first = start_run(tpl, ctx, document)
     if first.status != "waiting":
@@ -76,7 +76,7 @@ def _document(tpl: Template, fields: Mapping[str, Any] | None) -> dict[str, Any]
     return coerce_document(tpl.document_checks, fields)
 
 
-_shared_context: dict[tuple, Context] = {}
+_last_context: tuple[Any, Any, Any] = (None, None, None)
 
 
 def _context(document_type: str, params: dict[str, Any], now: datetime,
@@ -88,13 +88,9 @@ def _context(document_type: str, params: dict[str, Any], now: datetime,
         if step_budget is not None:
             ctx.step_budget = step_budget
         return ctx
-    key = (document_type, now)
-    ctx = _shared_context.get(key)
-    if ctx is None:
-        if len(_shared_context) > 64:
-            _shared_context.clear()
-        ctx = _shared_context[key] = Context({}, document_type=document_type, parameters={},
-                                             now=now)
+    global _last_context
+    ctx = Context({}, document_type=document_type, parameters={}, now=now)
+    _last_context = (document_type, now, ctx)
     return ctx
 
 
@@ -114,8 +110,8 @@ def _now() -> datetime:
 def _result(status: str, document: dict[str, Any], changes: dict[str, Any],
             effects: list[dict[str, Any]], variables: dict[str, Any],
             log: list[dict[str, Any]], error: dict[str, Any] | None) -> dict[str, Any]:
-    emails = []
-    notifications = []
+    emails: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
     for effect in effects:
         kind = effect["kind"]
         if kind == "email":
