@@ -252,6 +252,8 @@ def resume(tpl: Any, state: Mapping[str, Any], ctx: Context,
 def answered_item(run: Run, token: dict[str, Any], event: Mapping[str, Any]) -> tuple:
     """The queue item that continues a token from the block that just got its answer."""
     node = run.tpl.nodes_by_id[token["node"]]
+    if node.resume is None:
+        raise StateError(f"block {node.id!r} ({node.type}) does not wait for an answer")
     data = event.get("data") or {}
     if not isinstance(data, Mapping):
         raise StateError("event data must be an object")
