@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
@@ -430,19 +430,30 @@ def fire_webhook(session: Session, token: str, body: Mapping[str, Any]) -> dict[
 
 # --- events the CRM produces itself -------------------------------------------------------
 
+_TRIGGERS = Trigger.__table__
+_OF_EVENT = select(_TRIGGERS.c.id, _TRIGGERS.c.settings).where(
+    _TRIGGERS.c.document_type == bindparam("document_type"),
+    _TRIGGERS.c.event == bindparam("event")).order_by(_TRIGGERS.c.id)
+_EMAIL_SENT_TYPES = select(_TRIGGERS.c.document_type).distinct().where(
+    _TRIGGERS.c.event == "email.sent", _TRIGGERS.c.document_type.in_(pipelines.PIPELINE_TYPES))
+
+
 @record_events.on_record_updated
 def _field_changed(session: Session, record: Record, changes: dict[str, Any],
                    actor: int | None, origin: Origin) -> list[int]:
     """A field changed (by anyone but a trigger, so triggers never chain): field.changed."""
     if origin.kind == "trigger" or record.document_type not in pipelines.STAGE_FIELD:
         return []
-    candidates = list(session.scalars(select(Trigger).where(
-        Trigger.document_type == record.document_type, Trigger.event == "field.changed")
-        .order_by(Trigger.id)))
-    for trigger in candidates:
-        code = (trigger.settings or {}).get("field")
+    # A Core query for the candidates (usually none); pending rows flushed as autoflush would.
+    if session.autoflush:
+        session.flush()
+    candidates = session.connection().execute(_OF_EVENT, {
+        "document_type": record.document_type, "event": "field.changed"}).all()
+    for trigger_id, settings in candidates:
+        code = (settings or {}).get("field")
         if code not in changes:
             continue
+        trigger = session.get(Trigger, trigger_id)
         result = fire_event(session, "field.changed", record,
                             {"field": code, "value": changes[code]}, frozenset(changes),
                             only=trigger)
@@ -469,17 +480,18 @@ def _fire_email_sent(session: Session) -> None:
         ids = session.info.pop(_SENT_MAIL, None)
         if not ids:
             return
+        # Types with an email.sent trigger first: usually none, and then one query is all.
+        if session.autoflush:
+            session.flush()
+        types = list(session.connection().execute(_EMAIL_SENT_TYPES).scalars())
+        if not types:
+            continue
         rows = session.execute(
             select(OutboxMessage.id, OutboxMessage.payload, Instance.document_type,
                    Instance.document_id)
             .join(Instance, Instance.id == OutboxMessage.instance_id)
-            .where(OutboxMessage.id.in_(ids),
-                   Instance.document_type.in_(pipelines.PIPELINE_TYPES))).all()
+            .where(OutboxMessage.id.in_(ids), Instance.document_type.in_(types))).all()
         for _id, payload, document_type, document_id in rows:
-            if not session.scalar(select(Trigger.id).where(
-                    Trigger.document_type == document_type, Trigger.event == "email.sent")
-                    .limit(1)):
-                continue
             record = records.get_record(session, document_type, document_id)
             if record is None:
                 continue
