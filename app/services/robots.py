@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
@@ -162,20 +162,28 @@ def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) 
 
 def _start_stage(session: Session, record: Record, stage_id: str,
                  actor: int | None) -> list[int]:
-    # One query: the stage's template and robots (most stages have none: no row).
-    found = session.execute(
-        select(Template, StageRobots.robots)
-        .join(StageRobots, StageRobots.template_id == Template.id)
-        .where(StageRobots.document_type == record.document_type,
-               StageRobots.stage_id == stage_id, Template.deleted_at.is_(None))).first()
-    if found is None or not found[1]:
+    # One Core query (most stages have no robots: no row, and no ORM overhead for that);
+    # pending rows are flushed first, as autoflush would.
+    if session.autoflush:
+        session.flush()
+    found = session.connection().execute(_STAGE_ROBOTS, {
+        "document_type": record.document_type, "stage_id": stage_id}).first()
+    if found is None or not found.robots:
         return []
-    template = found[0]
+    template = session.get(Template, found.template_id)
     instance = start_instance(session, template, record, actor=actor)
     # Only stages with robots leave a run row: it is what leaving the stage cancels.
     session.add(StageRobotRun(document_type=record.document_type, document_id=record.id,
                               stage_id=stage_id, instance_id=instance.id, status="running"))
     return [instance.id]
+
+
+_ROBOTS = StageRobots.__table__
+_TEMPLATES = Template.__table__
+_STAGE_ROBOTS = select(_ROBOTS.c.template_id, _ROBOTS.c.robots).join(
+    _TEMPLATES, _TEMPLATES.c.id == _ROBOTS.c.template_id).where(
+    _ROBOTS.c.document_type == bindparam("document_type"),
+    _ROBOTS.c.stage_id == bindparam("stage_id"), _TEMPLATES.c.deleted_at.is_(None))
 
 
 def enter_stage(session: Session, record: Record, stage_id: str, actor: int | None,
