@@ -12,8 +12,9 @@ from interpreter.fields import DOCUMENT_TYPES, field_map
 def _compile(node: Any, env: Any) -> Behaviour:
     props = node.properties
     document_type = props["document_type"]
-    known = field_map(document_type, env.fields.values() if document_type == env.document_type
-                      else ())
+    # The template's own custom fields apply when it creates a record of its own type.
+    custom = [f for f in env.fields.values() if f.code.startswith("UF_")]
+    known = field_map(document_type, custom if document_type == env.document_type else ())
     assignments = []
     for code, raw in props.get("fields", {}).items():
         field = env.field(code, "fields", code, writable=True, fields=known)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from interpreter import Context, load_template, resume, run, start
+from interpreter import Context, TemplateError, load_template, resume, run, start
 from interpreter.blocks import REGISTRY
 from interpreter.blocks.approve import decide
 from tests.unit.template_factory import chain, node
@@ -127,6 +127,20 @@ def test_call_blocks_get_simulated_ids_in_a_dry_run():
     result = dry(data, {"TITLE": "x", "ID": 1})
     assert result["status"] == "completed"
     assert result["log"][-2]["message"] == "dry-run:1 dry-run:2 dry-run:3"
+
+
+def test_create_document_of_the_templates_own_type_knows_its_fields():
+    data = chain(node("d", "create_document", document_type="lead",
+                      fields={"TITLE": "Follow-up of {=Document:TITLE}"}))
+    result = dry(data, {"TITLE": "x", "ID": 1})
+    assert result["status"] == "completed", result["error"]
+
+
+def test_create_document_refuses_a_field_the_type_does_not_have():
+    data = chain(node("d", "create_document", document_type="lead", fields={"NOPE": 1}))
+    with pytest.raises(TemplateError) as caught:
+        load_template(data)
+    assert [e["node"] for e in caught.value.errors] == ["d"]
 
 
 @pytest.mark.parametrize("block", [
