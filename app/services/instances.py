@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import event, func, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, func, insert, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.api.errors import ApiError
 from app.models.base import utcnow
@@ -40,6 +42,13 @@ MAX_NESTED_STARTS = 16
 STAGE_FIELDS = {"lead": "STATUS_ID", "deal": "STAGE_ID"}
 _EVENTS = "bizflow.instance_events"
 _DEPTH = "bizflow.start_depth"
+_INSTANCES = Instance.__table__
+# Built once: constructing a statement costs about as much CPU as executing a cached one.
+_INSERT_INSTANCE = insert(_INSTANCES).returning(_INSTANCES.c.id)
+_UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
+                                            _INSTANCES.c.lock_version == bindparam("b_version"))
+_INSERT_LOG = insert(InstanceLogEntry.__table__)
+_FIRST_STEP_END = "bizflow.first_step_end"
 
 # action -> handler(session, instance, record, request) -> data answered to the call wait
 CallHandler = Callable[[Session, Instance, Record, Mapping[str, Any]], dict[str, Any]]
@@ -70,9 +79,23 @@ def on_instance_finished(listener: FinishListener) -> None:
     FINISH_LISTENERS.append(listener)
 
 
-def _finished(session: Session, instance: Instance) -> None:
-    for listener in FINISH_LISTENERS:
-        listener(session, instance)
+def _finished(session: Session, instance: Instance, first_step: bool = False) -> None:
+    outer = session.info.get(_FIRST_STEP_END)
+    session.info[_FIRST_STEP_END] = instance.id if first_step else None
+    try:
+        for listener in FINISH_LISTENERS:
+            listener(session, instance)
+    finally:
+        session.info[_FIRST_STEP_END] = outer
+
+
+def ended_in_first_step(session: Session, instance: Instance) -> bool:
+    """For finish listeners: the instance ended in the very step that started it.
+
+    Nothing can wait for it then (a parent writes its `child` wait only after the start
+    returned, and checks the child's status itself), so a listener may skip its queries.
+    """
+    return session.info.get(_FIRST_STEP_END) == instance.id
 
 
 class _StepFailed(Exception):
@@ -113,19 +136,20 @@ def start_instance(session: Session, template: TemplateRef, record: Record,
     """
     tpl = compiled_template(session, template.id, template.version)
     now = utcnow()
-    instance = Instance(template_id=template.id, template_version=template.version,
-                        document_type=record.document_type, document_id=record.id,
-                        status="running", state={}, current_nodes=[], variables={},
-                        parameters={}, started_by=actor, started_at=now, updated_at=now,
-                        steps=0)
-    session.add(instance)
-    session.flush()
-    depth = session.info.get(_DEPTH, 0)
     try:
-        instance.parameters = tpl.check_parameters(parameters)
+        checked, bad = tpl.check_parameters(parameters), None
     except TemplateError as error:
-        _store_failure(session, instance, _StepFailed(None, str(error)), [], now)
+        checked, bad = {}, error
+    instance = _insert_instance(session, {
+        "template_id": template.id, "template_version": template.version,
+        "document_type": record.document_type, "document_id": record.id,
+        "status": "running", "state": {}, "current_nodes": [], "variables": {},
+        "parameters": checked, "error": None, "started_by": actor, "started_at": now,
+        "finished_at": None, "updated_at": now, "steps": 0, "lock_version": 1})
+    if bad is not None:
+        _store_failure(session, instance, _StepFailed(None, str(bad)), [], now)
         return instance
+    depth = session.info.get(_DEPTH, 0)
     if depth >= MAX_NESTED_STARTS:
         _store_failure(session, instance, _StepFailed(
             None, f"more than {MAX_NESTED_STARTS} processes started each other in one "
@@ -134,9 +158,19 @@ def start_instance(session: Session, template: TemplateRef, record: Record,
     session.info[_DEPTH] = depth + 1
     try:
         ctx = _context(session, tpl, instance, record, changed_fields, now)
-        _advance(session, tpl, instance, record, start(tpl, ctx), ctx)
+        _advance(session, tpl, instance, record, start(tpl, ctx), ctx, first_step=True)
     finally:
         session.info[_DEPTH] = depth
+    return instance
+
+
+def _insert_instance(session: Session, values: dict[str, Any]) -> Instance:
+    # A Core INSERT (no unit-of-work flush of the whole session) and the object attached as
+    # if loaded: the step's changes then go out as the usual versioned UPDATE.
+    instance_id = session.connection().execute(_INSERT_INSTANCE, values).scalar_one()
+    instance = Instance(id=instance_id, **values)
+    make_transient_to_detached(instance)
+    session.add(instance)
     return instance
 
 
@@ -242,7 +276,7 @@ def _context(session: Session, tpl: Any, instance: Instance, record: Record,
 
 
 def _advance(session: Session, tpl: Any, instance: Instance, record: Record, step: Any,
-             ctx: Context) -> None:
+             ctx: Context, first_step: bool = False) -> None:
     """Apply `step`, answering `call` waits at once by resuming, all inside one savepoint."""
     now = ctx.now
     applied_log: list[dict[str, Any]] = []
@@ -281,20 +315,33 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
     # the instance's new state go to the database in one flush.
     for kind, payload, key in messages:
         outbox.add_message(session, kind, payload, key, instance_id=instance.id)
-    instance.steps = seq
-    instance.status = step.status
-    instance.state = step.state
-    instance.variables = step.variables
-    instance.current_nodes = _waiting_nodes(step.waits)
-    instance.error = None
-    instance.updated_at = now
-    if step.status in FINISHED_STATUSES:
-        instance.finished_at = now
+    _update_instance(session, instance, {
+        "steps": seq, "status": step.status, "state": step.state,
+        "variables": step.variables, "current_nodes": _waiting_nodes(step.waits),
+        "error": None, "updated_at": now,
+        "finished_at": now if step.status in FINISHED_STATUSES else instance.finished_at})
     _write_log(session, instance, applied_log)
     session.flush()
     if step.status in FINISHED_STATUSES:
-        _finished(session, instance)
+        _finished(session, instance, first_step)
     _queue_event(session, instance)
+
+
+def _update_instance(session: Session, instance: Instance, values: dict[str, Any]) -> None:
+    """The instance's new state: a Core versioned UPDATE when nothing else is pending on it
+    (the unit of work costs several times more CPU), the ORM's otherwise."""
+    if session.is_modified(instance):
+        for key, value in values.items():
+            setattr(instance, key, value)
+        return
+    version = instance.lock_version
+    result = session.connection().execute(_UPDATE_INSTANCE, {
+        **values, "lock_version": version + 1, "b_id": instance.id, "b_version": version})
+    if result.rowcount != 1:
+        raise StaleDataError(f"instance {instance.id} was changed by another transaction")
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
+    set_committed_value(instance, "lock_version", version + 1)
 
 
 def _last_changing_node(log: list[dict[str, Any]]) -> str | None:
@@ -407,7 +454,7 @@ def _write_log(session: Session, instance: Instance, log: list[dict[str, Any]]) 
                      "node": entry.get("node"), "type": str(entry.get("type") or "")[:32],
                      "message": str(entry.get("message") or "")})
     # A Core executemany: the log is written once and never read back in this session.
-    session.connection().execute(insert(InstanceLogEntry.__table__), rows)
+    session.connection().execute(_INSERT_LOG, rows)
 
 
 # --- call waits answered in the same transaction ------------------------------------------

@@ -232,7 +232,8 @@ def on_finished(session: Session, instance: Instance) -> None:
                                            Wait.state == "open")
                         .values(state="cancelled", answered_at=now)
                         .execution_options(synchronize_session=False))
-    if session.info.get(_PARENTS_WAITING) is False:
+    if session.info.get(_PARENTS_WAITING) is False or \
+            instances.ended_in_first_step(session, instance):
         return
     parents = session.scalars(select(Wait).where(
         Wait.kind == "child", Wait.state == "open",

@@ -24,7 +24,7 @@ from app.models.automation import AppTrigger, Trigger
 from app.models.processes import Instance, OutboxMessage
 from app.models.records import Record
 from app.models.users import User
-from app.services import pipelines, record_events, records
+from app.services import outbox, pipelines, record_events, records
 from app.services.directory import Directory
 from app.services.record_events import Origin
 from interpreter.conditions import compile_condition
@@ -464,14 +464,7 @@ def _field_changed(session: Session, record: Record, changes: dict[str, Any],
 
 # E-mail a process writes to the outbox for the record's own address is "email.sent": it
 # fires when the step that wrote it commits (whether or not SMTP is configured yet).
-_SENT_MAIL = "bizflow.sent_mail"
-
-
-@event.listens_for(Session, "after_flush")
-def _collect_sent_mail(session: Session, _context: Any) -> None:
-    for obj in session.new:
-        if isinstance(obj, OutboxMessage) and obj.kind == "email" and obj.instance_id:
-            session.info.setdefault(_SENT_MAIL, []).append(obj.id)
+_SENT_MAIL = outbox.PROCESS_EMAILS
 
 
 @event.listens_for(Session, "before_commit")
