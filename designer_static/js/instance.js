@@ -86,7 +86,9 @@ function render(instance) {
 
 function watchLive() {
   const live = view.querySelector('[data-live]');
-  const socket = io({ transports: ['polling', 'websocket'] });
+  // bizflow serve runs on waitress, which serves Socket.IO over long-polling only: an upgrade
+  // attempt would only cost a round trip (and can drop the first acknowledgement).
+  const socket = io({ transports: ['polling'], upgrade: false });
   let pending = null;
   socket.on('connect', () => {
     socket.emit('watch_instance', { id: instanceId }, (ack) => {
