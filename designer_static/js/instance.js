@@ -90,12 +90,20 @@ function watchLive() {
   // attempt would only cost a round trip (and can drop the first acknowledgement).
   const socket = io({ transports: ['polling'], upgrade: false });
   let pending = null;
-  socket.on('connect', () => {
-    socket.emit('watch_instance', { id: instanceId }, (ack) => {
+  // A long-poll answer can be lost; ask again until the server acknowledges the watch.
+  const watch = () => {
+    socket.timeout(3000).emit('watch_instance', { id: instanceId }, (err, ack) => {
+      if (err) {
+        if (socket.connected) watch();
+        return;
+      }
       live.textContent = ack && ack.ok ? 'Live: updates appear as the process runs.' : `Live updates unavailable: ${(ack && ack.error) || 'no answer'}`;
       view.dataset.live = ack && ack.ok ? 'true' : 'false';
+      // Events sent before the watch began were missed: catch up once.
+      if (ack && ack.ok) refresh().catch((e) => { live.textContent = e.message; });
     });
-  });
+  };
+  socket.on('connect', watch);
   socket.on('disconnect', () => {
     live.textContent = 'Live updates paused (reconnecting)…';
     view.dataset.live = 'false';

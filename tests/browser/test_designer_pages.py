@@ -63,8 +63,8 @@ def test_the_run_view_shows_the_path_the_wait_and_updates_live(page, live_server
                                          "default": "hello"}],
         "nodes": [
             {"id": "start", "type": "start", "position": {"x": 40, "y": 100}},
-            {"id": "pause", "type": "delay", "title": "Two seconds",
-             "position": {"x": 300, "y": 100}, "properties": {"for": "2s"}},
+            {"id": "pause", "type": "delay", "title": "A few seconds",
+             "position": {"x": 300, "y": 100}, "properties": {"for": "5s"}},
             {"id": "after", "type": "log", "title": "Done waiting",
              "position": {"x": 560, "y": 100}, "properties": {"text": "waited"}},
         ],
