@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine
+
+from tests.pg_temp import temporary_database
 
 ADMIN_TOKEN = "test-admin-token"
 ADMIN_PASSWORD = "test-admin-password"
@@ -26,19 +26,8 @@ def pg_url() -> Iterator[str]:
     base = os.environ.get("BIZFLOW_TEST_DATABASE_URL")
     if not base:
         pytest.skip("BIZFLOW_TEST_DATABASE_URL is not set: PostgreSQL tests skipped")
-    url = make_url(base)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"bizflow_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with temporary_database(base) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -20,14 +20,12 @@ import random
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
+
+from tests.pg_temp import server_url, temporary_database
 
 TOKEN = "bench-admin-token"
 CURRENCIES = ("EUR", "USD", "RUB", "VND", "GBP")
@@ -45,23 +43,6 @@ def _expected_manager(lead: dict[str, Any], managers: dict[str, int]) -> int:
         return managers["EuroManager"]
     return managers["BigDealManager"] if lead["OPPORTUNITY"] > 500 else \
         managers["SmallDealManager"]
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    url = make_url(server_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"bizflow_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _make_app(database_url: str, files_dir: str) -> tuple[Any, dict[str, int], int]:
@@ -195,14 +176,13 @@ def main() -> None:
     http_count = int(os.environ.get("BIZFLOW_BENCH_HTTP_LEADS", "3000"))
     clients = int(os.environ.get("BIZFLOW_BENCH_HTTP_CLIENTS", "4"))
     profile = os.environ.get("BIZFLOW_BENCH_PROFILE") == "1"
-    pg_server = os.environ.get("BIZFLOW_BENCH_DATABASE_URL") or \
-        os.environ.get("BIZFLOW_TEST_DATABASE_URL")
+    pg_server = server_url()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += _run("sqlite", f"sqlite:///{tmp}/bench.sqlite3", tmp, count, http_count,
                      clients, profile)
         if pg_server:
-            with _postgres_database(pg_server) as url:
+            with temporary_database(pg_server, "bizflow_bench") as url:
                 rows += _run("postgresql", url, tmp, count, http_count, clients, profile)
         else:
             print("PostgreSQL skipped: set BIZFLOW_BENCH_DATABASE_URL or "

@@ -14,14 +14,12 @@ import os
 import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
+
+from tests.pg_temp import server_url, temporary_database
 
 TOKEN = "bench-records-token"
 
@@ -30,23 +28,6 @@ def _fields(number: int) -> dict[str, Any]:
     return {"TITLE": f"Lead {number}", "NAME": "Anna", "OPPORTUNITY": number % 977,
             "CURRENCY_ID": ("EUR", "USD", "VND")[number % 3], "SOURCE_ID": "WEB",
             "EMAIL": f"lead{number}@example.com", "PHONE": "+84 24 5555 0101"}
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    url = make_url(server_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"bizflow_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _make_app(database_url: str, files_dir: str) -> Any:
@@ -151,10 +132,9 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += _run("SQLite", f"sqlite:///{tmp}/bench.sqlite3", records, http_records, clients)
-    server = os.environ.get("BIZFLOW_BENCH_DATABASE_URL") or \
-        os.environ.get("BIZFLOW_TEST_DATABASE_URL")
+    server = server_url()
     if server:
-        with _postgres_database(server) as url:
+        with temporary_database(server, "bizflow_bench") as url:
             rows += _run("PostgreSQL", url, records, http_records, clients)
     else:
         print("PostgreSQL skipped: set BIZFLOW_BENCH_DATABASE_URL or BIZFLOW_TEST_DATABASE_URL")

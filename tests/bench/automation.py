@@ -19,13 +19,11 @@ import logging
 import os
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
+
+from tests.pg_temp import server_url, temporary_database
 
 TOKEN = "bench-automation-token"
 STAGES = ("NEW", "IN_PROCESS", "PROCESSED")
@@ -41,23 +39,6 @@ def _robots(stage: str) -> list[dict[str, Any]]:
         {"type": "modify_fields", "properties": {"fields": {"SOURCE_DESCRIPTION": "late"}},
          "timing": {"mode": "after", "interval": "1d"}},
     ]
-
-
-@contextmanager
-def _postgres_database(server_url: str) -> Iterator[str]:
-    url = make_url(server_url)
-    if url.drivername == "postgresql":
-        url = url.set(drivername="postgresql+psycopg")
-    name = f"bizflow_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _run(database: str, url: str, files: str, count: int, events: int) -> list[tuple]:
@@ -130,13 +111,12 @@ def main() -> None:
     logging.disable(logging.INFO)
     count = int(os.environ.get("BIZFLOW_BENCH_AUTOMATION_RECORDS", "300"))
     events = int(os.environ.get("BIZFLOW_BENCH_AUTOMATION_EVENTS", "2000"))
-    pg_server = os.environ.get("BIZFLOW_BENCH_DATABASE_URL") or \
-        os.environ.get("BIZFLOW_TEST_DATABASE_URL")
+    pg_server = server_url()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         rows += _run("sqlite", f"sqlite:///{tmp}/bench.sqlite3", tmp, count, events)
         if pg_server:
-            with _postgres_database(pg_server) as url:
+            with temporary_database(pg_server, "bizflow_bench") as url:
                 rows += _run("postgresql", url, tmp, count, events)
         else:
             print("PostgreSQL skipped: set BIZFLOW_BENCH_DATABASE_URL or "
