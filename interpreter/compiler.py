@@ -16,6 +16,7 @@ from interpreter.errors import TemplateError, pointer, template_error
 from interpreter.expressions import Statics, compile_value
 from interpreter.fields import FieldDef, FieldValueError, coerce_value, field_map, render_text
 from interpreter.model import CompiledNode, Definition, Edge, Node, Template
+from interpreter.on_error import continue_on_error
 from interpreter.validate import (
     DEFAULT_PORT,
     Structure,
@@ -70,7 +71,8 @@ class _Loader:
         parameters = self._definitions("parameters", "default")
         variables = self._definitions("variables", "default")
         constants = self._definitions("constants", "value")
-        nodes = tuple(Node(n["id"], n["type"], n.get("title", ""), n.get("properties", {}), i)
+        nodes = tuple(Node(n["id"], n["type"], n.get("title", ""), n.get("properties", {}), i,
+                           n.get("on_error", "fail"))
                       for i, n in enumerate(src["nodes"]))
         outputs = {}
         for node in nodes:
@@ -142,6 +144,8 @@ class _Loader:
         except Exception as exc:  # noqa: BLE001 - a safety net: a block bug must not crash loading
             env.error("internal_error", f"{node.type} block could not be compiled: {exc!r}")
             return CompiledNode(node, None, None)
+        if node.on_error == "continue":
+            return CompiledNode(node, *continue_on_error(behaviour.execute, behaviour.resume))
         return CompiledNode(node, behaviour.execute, behaviour.resume)
 
 

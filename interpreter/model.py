@@ -32,6 +32,7 @@ class Node:
     title: str
     properties: Mapping[str, Any]
     index: int
+    on_error: str = "fail"   # "continue": a failure is logged and the token goes on
 
     @property
     def path(self) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from interpreter.blocks.definition import END_COMPLETED, End, Fork, Join, Wait
+from interpreter.blocks.definition import END_COMPLETED, End, Fork, Join, Recovered, Wait
 from interpreter.errors import BlockError
 from interpreter.fields import FieldValueError
 
@@ -57,12 +57,14 @@ class Step:
     error: dict[str, Any] | None = None
     variables: dict[str, Any] = field(default_factory=dict)
     document: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The step as plain JSON."""
         return {"status": self.status, "state": self.state, "changes": self.changes,
                 "effects": self.effects, "waits": self.waits, "log": self.log,
-                "error": self.error, "variables": self.variables, "document": self.document}
+                "error": self.error, "variables": self.variables, "document": self.document,
+                "errors": self.errors}
 
 
 _last_timestamp: tuple[Any, str] = (None, "")
@@ -96,7 +98,7 @@ class Run:
 
     __slots__ = ("tpl", "ctx", "fields", "changes", "effects", "variables", "outputs", "loops",
                  "tokens", "seq", "at", "msg", "log", "budget", "node", "status", "error",
-                 "document", "variable", "parameter", "user", "changed_fields")
+                 "errors", "document", "variable", "parameter", "user", "changed_fields")
 
     def __init__(self, tpl: Any, ctx: Context, state: dict[str, Any] | None,
                  document: Mapping[str, Any] | None = None):
@@ -131,6 +133,7 @@ class Run:
         self.node: Any = None
         self.status = "running"
         self.error: dict[str, Any] | None = None
+        self.errors: list[dict[str, Any]] | tuple = ()   # a list once an on_error block fails
         # The Scope protocol: bound lookups, so an expression's read is one call.
         self.document = fields.get
         self.variable = variables.get
@@ -383,6 +386,14 @@ def _special(run: Run, node: Any, token: dict[str, Any], out: Any, queue: list) 
         return True
     if kind is Join:
         return _arrive(run, node, token, queue)
+    if kind is Recovered:
+        # on_error "continue": the failure is logged and reported, then the token goes on
+        # through `next` (a block without a connected `next` ends that path).
+        run.log[-1]["error"] = out.message
+        if not run.errors:
+            run.errors = []
+        run.errors.append({"node": node.id, "message": out.message})
+        return False
     raise BlockError(f"block returned an unknown outcome {out!r}")
 
 
@@ -450,7 +461,7 @@ def step_of(run: Run) -> Step:
     waits = [{"token": t["id"], "node": t["node"], "kind": t["wait"]["kind"],
               "request": t["wait"]["request"]} for t in run.tokens if t["wait"] is not None]
     return Step(run.status, run.state(), run.changes, run.effects, waits, run.log, None,
-                run.variables, run.fields)
+                run.variables, run.fields, list(run.errors))
 
 
 def _fail(run: Run, exc: Exception) -> None:

@@ -113,6 +113,15 @@ class Join:
     __slots__ = ()
 
 
+class Recovered:
+    """Outcome: the block failed but has `on_error: continue`; its work was undone (on_error.py)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str):
+        self.message = message
+
+
 JOIN = Join()
 END_COMPLETED = End("completed")
 END_TERMINATED = End("terminated")
