@@ -34,7 +34,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.db import is_sqlite, read_transaction, transaction
 from app.models.base import utcnow
 from app.models.processes import Instance, Wait
-from app.services import instances, tasks
+from app.services import instances, resume_batch, tasks
 from interpreter.fields import parse_datetime
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,9 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
                    now: datetime | None = None) -> int:
     """The worker job: fire due waits, `batch` per transaction, until none is left.
 
-    `now` replaces the clock (tests); by default each batch reads the time afresh.
+    The plain timers of a batch are resumed together (app.services.resume_batch); the others
+    one by one in the same transaction. `now` replaces the clock (tests); by default each
+    batch reads the time afresh.
     """
     fired = 0
     for _ in range(max_batches):
@@ -90,14 +92,17 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
         moment = now or utcnow()
         try:
             with transaction(app) as session:
-                count = 0
                 claimed = claim_due_waits(session, moment, batch)
-                held = _load(session, claimed)   # noqa: F841 - keeps the rows in the identity map
-                for wait_id, _instance_id in claimed:
+                events, rest = resume_batch.fire_batch(
+                    session, claimed, moment, _wake_parents if _batch_may_finish() else None)
+                count = len(events)
+                held = _load(session, [c for c in claimed if c[0] in set(rest)])  # noqa: F841
+                for wait_id in rest:
                     # No savepoint per wait: the common case pays for none. A failure rolls
                     # the batch back and each of its waits is then fired alone, below.
                     count += _fire(session, wait_id, moment, loaded=True)
             fired += count
+            _publish(events)
         except Exception:
             log.warning("a batch of due waits failed; firing them one by one", exc_info=True)
             for wait_id, _instance_id in claimed:
@@ -105,6 +110,33 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
         if len(claimed) < batch:
             break
     return fired
+
+
+def _batch_may_finish() -> bool:
+    """True when every finish listener is one whose work for a completed instance is
+    `_wake_parents` (the batch path then completes instances itself)."""
+    return all(listener in (on_finished, tasks.cancel_instance_tasks)
+               for listener in instances.FINISH_LISTENERS)
+
+
+def _wake_parents(session: Session, instance_ids: list[int], now: datetime) -> None:
+    """Make the `child` waits of parents of these (completed) instances due now."""
+    session.execute(update(Wait).where(
+        Wait.kind == "child", Wait.state == "open",
+        Wait.request["instance_id"].as_integer().in_(instance_ids))
+        .values(due_at=now).execution_options(synchronize_session=False))
+
+
+def _publish(events: list[dict[str, Any]]) -> None:
+    """The live updates of instances stepped by the batch path, after its commit."""
+    if not events:
+        return
+    from app import worker
+    from app.realtime import publish
+
+    for payload in events:
+        publish("instance", payload, room=f"instance:{payload['id']}")
+    worker.wake()   # their outbox rows, if any
 
 
 def _load(session: Session, claimed: list[tuple[int, int]]) -> list[Any]:
