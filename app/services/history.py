@@ -15,6 +15,12 @@ from app.services.record_events import Origin
 # Instance log types that are bookkeeping, not something a robot did.
 # (terminations are written as our own "cancelled" entries, with the reason).
 _QUIET_TYPES = ("start", "end", "condition", "parallel", "join", "terminate")
+# How the interpreter words the log entry of a block with on_error "continue" that failed
+# (interpreter/on_error.py); the instance log keeps only the message, so this prefix is how a
+# robot's failure is told apart from its success.
+FAILED_PREFIX = "failed, continuing (on_error: continue): "
+# Suffixes robots_compile gives a robot's helper nodes (R1_if, R1_timing...).
+_ROBOT_NODE_SUFFIXES = ("_has_date", "_timing", "_if", "_still", "_wait", "_stop")
 
 
 def add_entry(session: Session, document_type: str, document_id: int, kind: str,
@@ -56,6 +62,31 @@ def _node_titles(session: Session, versions: set[tuple[int, int]]
     return titles
 
 
+def _robot_title(titles: dict[tuple[int, int, str], str], version: tuple[int, int],
+                 node: str | None) -> str | None:
+    """The title of the robot a node belongs to (its action node R1 for R1_if, R1_timing...)."""
+    node = node or ""
+    for suffix in _ROBOT_NODE_SUFFIXES:
+        if node.endswith(suffix) and (*version, node[:-len(suffix)]) in titles:
+            return titles[(*version, node[:-len(suffix)])]
+    return titles.get((*version, node))
+
+
+def _log_item(log: InstanceLogEntry, titles: dict[tuple[int, int, str], str],
+              version: tuple[int, int]) -> dict[str, Any]:
+    data = {"instance_id": log.instance_id, "node": log.node, "type": log.type}
+    if log.message.startswith(FAILED_PREFIX):
+        error = log.message[len(FAILED_PREFIX):]
+        title = _robot_title(titles, version, log.node) or log.node or log.type
+        return {"id": None, "at": log.at.isoformat(timespec="seconds"),
+                "kind": "robot_failed", "message": f"robot {title} failed: {error}",
+                "user_id": None, "trigger_id": None, "data": {**data, "error": error}}
+    title = titles.get((*version, log.node)) or log.type
+    return {"id": None, "at": log.at.isoformat(timespec="seconds"), "kind": "robot",
+            "message": f"{title}: {log.message}", "user_id": None, "trigger_id": None,
+            "data": data}
+
+
 def record_history(session: Session, document_type: str, document_id: int,
                    limit: int = 500) -> list[dict[str, Any]]:
     """Every history line of a record, oldest first: our entries, robot logs, e-mails."""
@@ -71,14 +102,10 @@ def record_history(session: Session, document_type: str, document_id: int,
     titles = _node_titles(session, set(instances.values()))
     if instances:
         for log in session.scalars(select(InstanceLogEntry).where(
-                InstanceLogEntry.instance_id.in_(instances), InstanceLogEntry.type.not_in(
-                    _QUIET_TYPES)).order_by(InstanceLogEntry.id).limit(limit)):
-            title = titles.get((*instances[log.instance_id], log.node)) or log.type
-            items.append({"id": None, "at": log.at.isoformat(timespec="seconds"),
-                          "kind": "robot", "message": f"{title}: {log.message}",
-                          "user_id": None, "trigger_id": None,
-                          "data": {"instance_id": log.instance_id, "node": log.node,
-                                   "type": log.type}})
+                InstanceLogEntry.instance_id.in_(instances),
+                InstanceLogEntry.type.not_in(_QUIET_TYPES) | InstanceLogEntry.message.startswith(
+                    FAILED_PREFIX)).order_by(InstanceLogEntry.id).limit(limit)):
+            items.append(_log_item(log, titles, instances[log.instance_id]))
         for mail in session.scalars(select(OutboxMessage).where(
                 OutboxMessage.instance_id.in_(instances),
                 OutboxMessage.kind == "email").order_by(OutboxMessage.id).limit(limit)):

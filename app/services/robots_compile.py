@@ -4,6 +4,9 @@ Robots without `after_previous` run as parallel branches from the moment the rec
 the stage; a robot with `after_previous` is chained after the robot before it. Each robot
 becomes: [skip if its date field is empty] -> [delay] -> [condition] -> action block(s).
 A robot skipped by its condition or an empty date field lets the chain go on.
+Each robot stands alone: its condition and action blocks carry `on_error: "continue"`, so a
+failing robot changes nothing, its failure is logged (the record's history shows it), its
+siblings' work is kept, and an `after_previous` chain goes on with the next robot.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ ROBOT_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 TIMING_MODES = ("immediately", "after", "before", "after_field")
 STAGE_FIELD = {"lead": "STATUS_ID", "deal": "STAGE_ID"}
 MAX_ROBOTS = 100
+CONTINUE = "continue"   # on_error of a robot's blocks: a failing robot does not fail the rest
 
 # Blocks of SPEC 3.3 that make sense as a robot on their own; their properties are the block's.
 BLOCK_ROBOTS = ("modify_document", "email", "log", "delay", "notify", "create_task", "webhook",
@@ -254,11 +258,13 @@ class _Graph:
         self.edges: list[dict[str, Any]] = []
 
     def node(self, node_id: str, node_type: str, title: str, x: int, y: int,
-             properties: dict[str, Any] | None = None) -> str:
+             properties: dict[str, Any] | None = None, on_error: str | None = None) -> str:
         node: dict[str, Any] = {"id": node_id, "type": node_type, "title": title[:255],
                                 "position": {"x": x, "y": y}}
         if properties is not None:
             node["properties"] = properties
+        if on_error is not None:
+            node["on_error"] = on_error
         self.nodes.append(node)
         return node_id
 
@@ -407,9 +413,10 @@ def _robot_nodes(graph: _Graph, robot: dict[str, Any], document_type: str, stage
     skip_ends: list[tuple[str, str]] = []
     first = True
 
-    def place(node_id: str, node_type: str, title: str, props: dict[str, Any]) -> None:
+    def place(node_id: str, node_type: str, title: str, props: dict[str, Any],
+              on_error: str | None = None) -> None:
         nonlocal y, ends, first
-        graph.node(node_id, node_type, title, x, y, props)
+        graph.node(node_id, node_type, title, x, y, props, on_error)
         y += 100
         if not first:
             for end in ends:
@@ -427,14 +434,16 @@ def _robot_nodes(graph: _Graph, robot: dict[str, Any], document_type: str, stage
         place(f"{rid}_timing", "delay", f"Timing of {robot['title']}", delay)
         ends = [(f"{rid}_timing", "next")]
     if robot["condition"] is not None:
+        # A condition that cannot be evaluated skips this robot (and ends its chain: a
+        # failing condition block has no `next` to go on through).
         place(f"{rid}_if", "condition", f"Condition of {robot['title']}", {
             "branches": [{"id": "yes", "when": robot["condition"]},
-                         {"id": "no", "when": None}]})
+                         {"id": "no", "when": None}]}, CONTINUE)
         ends, skip_ends = [(f"{rid}_if", "yes")], skip_ends + [(f"{rid}_if", "no")]
     for suffix, block_type, props in _action_nodes(robot, document_type, stage_id):
         node_id = rid if suffix == "do" else f"{rid}_{suffix}"
         title = robot["title"] if suffix == "do" else f"{robot['title']} ({suffix})"
-        place(node_id, block_type, title, props)
+        place(node_id, block_type, title, props, None if block_type == "end" else CONTINUE)
         if block_type == "end":
             ends = []
         elif block_type == "condition":

@@ -1,0 +1,51 @@
+"""Each robot stands alone: a failing robot is in the history and its siblings' work is kept."""
+
+from __future__ import annotations
+
+from automation_api import create, history_of, instances_of, put_robots
+
+BAD_NUMBER = {"id": "Bad", "type": "modify_fields", "title": "Amount from title",
+              "properties": {"fields": {"OPPORTUNITY": "{=Document:TITLE}"}}}
+
+
+def _set(field: str, value: str, **extra):
+    return {"type": "modify_fields", "properties": {"fields": {field: value}}, **extra}
+
+
+def test_a_failing_robot_keeps_its_siblings_work_and_is_in_the_history(api, app):
+    put_robots(api, "lead", "IN_PROCESS", [
+        _set("COMMENTS", "first"), BAD_NUMBER, _set("POST", "third")])
+    lead = create(api, "leads", TITLE="not a number", OPPORTUNITY=5, STATUS_ID="IN_PROCESS")
+    fields = api.get(f"/leads/{lead['id']}").get_json()["fields"]
+    assert fields["COMMENTS"] == "first" and fields["POST"] == "third"
+    assert fields["OPPORTUNITY"] == 5
+    (instance,) = instances_of(api, "lead", lead["id"])
+    assert instance["status"] == "completed"
+    failures = [i for i in history_of(app, "lead", lead["id"]) if i["kind"] == "robot_failed"]
+    assert len(failures) == 1
+    assert failures[0]["message"].startswith("robot Amount from title failed: ")
+    assert "OPPORTUNITY" in failures[0]["message"]
+    assert failures[0]["data"]["node"] == "Bad"
+
+
+def test_an_after_previous_chain_goes_on_after_a_failed_robot(api, app):
+    put_robots(api, "lead", "IN_PROCESS", [
+        _set("COMMENTS", "first"), {**BAD_NUMBER, "after_previous": True},
+        _set("POST", "after the failure", after_previous=True)])
+    lead = create(api, "leads", TITLE="still not a number", STATUS_ID="IN_PROCESS")
+    fields = api.get(f"/leads/{lead['id']}").get_json()["fields"]
+    assert fields["COMMENTS"] == "first" and fields["POST"] == "after the failure"
+    assert any(i["kind"] == "robot_failed" for i in history_of(app, "lead", lead["id"]))
+
+
+def test_a_condition_that_cannot_be_evaluated_skips_only_its_robot(api, app):
+    put_robots(api, "lead", "IN_PROCESS", [
+        _set("COMMENTS", "kept"),
+        _set("POST", "never", condition={"left": "=1/0", "op": "=", "right": 1})])
+    lead = create(api, "leads", TITLE="Division", STATUS_ID="IN_PROCESS")
+    fields = api.get(f"/leads/{lead['id']}").get_json()["fields"]
+    assert fields["COMMENTS"] == "kept" and fields.get("POST") in (None, "")
+    (instance,) = instances_of(api, "lead", lead["id"])
+    assert instance["status"] == "completed"
+    failures = [i for i in history_of(app, "lead", lead["id"]) if i["kind"] == "robot_failed"]
+    assert failures and failures[0]["data"]["node"].endswith("_if")
