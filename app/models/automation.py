@@ -60,6 +60,9 @@ class StageRobots(Base):
     # The stored template the robots compile into (a processes-side template row), so that
     # stage robots run through the same instances, timers and outbox as any template.
     template_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The template version the robots last compiled into: a newer current version was saved
+    # from the designer ("edited in designer"), and the stage runs that version.
+    template_version: Mapped[int | None] = mapped_column(Integer, default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("document_type", "stage_id",

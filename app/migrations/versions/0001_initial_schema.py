@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:03:15.994467
+Create Date: 2026-11-23 22:07:05.439420
 """
 
 from collections.abc import Sequence
@@ -166,6 +166,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("template_id", sa.Integer(), nullable=True),
+        sa.Column("template_version", sa.Integer(), nullable=True),
         sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_stage_robots")),
         sa.UniqueConstraint(
@@ -344,6 +345,37 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_instances_status", ["status"], unique=False)
         batch_op.create_index("ix_instances_template_id", ["template_id"], unique=False)
+
+    op.create_table(
+        "invoices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deal_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("number", sa.String(length=32), nullable=False),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("amount", sa.Numeric(precision=18, scale=2, asdecimal=False), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", app.models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("paid_at", app.models.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["users.id"],
+            name=op.f("fk_invoices_created_by_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["deal_id"],
+            ["records.id"],
+            name=op.f("fk_invoices_deal_id_records"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoices")),
+    )
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.create_index("ix_invoices_deal_id_kind", ["deal_id", "kind"], unique=False)
 
     op.create_table(
         "template_versions",
@@ -535,6 +567,10 @@ def downgrade() -> None:
 
     op.drop_table("instance_log")
     op.drop_table("template_versions")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index("ix_invoices_deal_id_kind")
+
+    op.drop_table("invoices")
     with op.batch_alter_table("instances", schema=None) as batch_op:
         batch_op.drop_index("ix_instances_template_id")
         batch_op.drop_index("ix_instances_status")
