@@ -25,7 +25,8 @@ into an exception that rolls the whole batch back, after which each wait fires a
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
@@ -196,16 +197,60 @@ def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any
                               "request": request, "due_at": _due_at(request),
                               "state": "open", "response": None, "created_at": now,
                               "answered_at": None})
-    updated = connection.execute(_UPDATE_INSTANCE, instance_rows)
-    if updated.rowcount != len(instance_rows):
+    if connection.dialect.name == "postgresql":
+        updated = _pg_update_instances(connection, instance_rows)
+        if log_rows:
+            _pg_insert_log(connection, log_rows)
+    else:
+        updated = connection.execute(_UPDATE_INSTANCE, instance_rows).rowcount
+        if log_rows:
+            connection.execute(_INSERT_LOG, log_rows)
+    if updated != len(instance_rows):
         raise StaleDataError("an instance was changed by another transaction")
-    if log_rows:
-        connection.execute(_INSERT_LOG, log_rows)
     if wait_rows:
         connection.execute(_INSERT_WAIT, wait_rows)
     ended = [o.instance.id for o in outcomes if o.step.status in FINISHED_STATUSES]
     if ended and finish is not None:
         finish(session, ended, now)
+
+
+# PostgreSQL: one statement for the whole batch, its rows sent as one JSON array; the text
+# is the same for every batch, so the server plans it once. An executemany costs a statement
+# per row on the server and several times more CPU here.
+_PG_UPDATE_INSTANCES = """
+UPDATE instances AS i SET lock_version = v.version + 1, steps = v.steps, status = v.status,
+    state = v.state, variables = v.variables, current_nodes = v.current_nodes,
+    error = 'null'::jsonb, updated_at = v.updated_at, finished_at = v.finished_at
+FROM json_to_recordset(%(rows)s::json) AS v(id integer, version integer, steps integer,
+    status text, state jsonb, variables jsonb, current_nodes jsonb,
+    updated_at timestamptz, finished_at timestamptz)
+WHERE i.id = v.id AND i.lock_version = v.version"""
+_PG_INSERT_LOG = """
+INSERT INTO instance_log (instance_id, at, node, type, message)
+SELECT instance_id, at, node, type, message FROM json_to_recordset(%(rows)s::json)
+    AS v(instance_id integer, at timestamptz, node text, type text, message text)"""
+
+
+def _pg_rows(rows: list[dict[str, Any]]) -> str:
+    # As app.db serialises JSON columns (non-ASCII kept as is).
+    return json.dumps(rows, ensure_ascii=False, default=_utc_text)
+
+
+def _utc_text(moment: datetime) -> str:
+    # A naive datetime is UTC, as models.base.UTCDateTime reads it.
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
+
+
+def _pg_update_instances(connection: Any, rows: list[dict[str, Any]]) -> int:
+    return connection.exec_driver_sql(_PG_UPDATE_INSTANCES, {"rows": _pg_rows([{
+        "id": r["b_id"], "version": r["b_version"], "steps": r["steps"],
+        "status": r["status"], "state": r["state"], "variables": r["variables"],
+        "current_nodes": r["current_nodes"], "updated_at": r["updated_at"],
+        "finished_at": r["finished_at"]} for r in rows])}).rowcount
+
+
+def _pg_insert_log(connection: Any, rows: list[dict[str, Any]]) -> None:
+    connection.exec_driver_sql(_PG_INSERT_LOG, {"rows": _pg_rows(rows)})
 
 
 def _waiting_nodes(waits: list[dict[str, Any]]) -> list[str]:
