@@ -15,12 +15,19 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.api.errors import ApiError
 from app.auth import forget_sessions_and_tokens, hash_token
 from app.models.users import ADMIN_ROLE, ApiToken, Role, User
+from app.services.directory import forget_users
 from interpreter.fields import DOCUMENT_TYPES, is_valid_email
 
 ADMIN_LOGIN = "admin"
 _USER_FIELDS = ("LOGIN", "NAME", "LAST_NAME", "EMAIL", "ACTIVE")
 _ROLE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 MIN_PASSWORD_LENGTH = 8
+
+
+def _forget_users() -> None:
+    # Both caches of who users are: the API's (tokens, sessions) and the processes'.
+    forget_sessions_and_tokens()
+    forget_users()
 
 
 def _bad(field: str, message: str, code: str = "invalid_value") -> ApiError:
@@ -129,7 +136,7 @@ def update_user(session: Session, user: User, fields: Any = None, roles: Any = N
     if password is not None:
         _set_password(user, password)
     session.flush()
-    forget_sessions_and_tokens()
+    _forget_users()
     return user
 
 
@@ -147,7 +154,7 @@ def issue_token(session: Session, user: User, name: str = "",
     token = token or secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), name=name))
     session.flush()
-    forget_sessions_and_tokens()
+    _forget_users()
     return token
 
 
@@ -159,7 +166,7 @@ def set_role_automation(session: Session, name: str, rights: Mapping[str, str]) 
             raise _bad("automation", f"{doc_type!r}: {right!r} is not read/update/null")
     role.automation = {k: v for k, v in {**role.automation, **rights}.items() if v}
     session.flush()
-    forget_sessions_and_tokens()
+    _forget_users()
     return role
 
 

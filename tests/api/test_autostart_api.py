@@ -95,6 +95,35 @@ def test_disabled_templates_do_not_start(api):
     assert lead["started_instances"] == [] and lead["fields"].get("COMMENTS") is None
 
 
+def test_a_template_disabled_in_one_app_stops_starting_at_once_in_another(
+        api, database_url, tmp_path, admin_headers):
+    """Two app processes on one database: nothing cached in the second one may start a
+    template the first one has just disabled (or miss one it has just enabled)."""
+    from app import create_app
+    from app.db import get_engine
+    from tests.api.conftest import Api
+    from tests.conftest import app_config
+
+    other_app = create_app(app_config(database_url, tmp_path / "other"))
+    other = Api(other_app.test_client(), admin_headers)
+    try:
+        template_id = create_template(api, flow("Toggled", ["create"], [
+            modify("n", COMMENTS="started")]))
+        lead = other.post("/leads", {"fields": {"TITLE": "on"}}).get_json()
+        assert len(lead["started_instances"]) == 1 and lead["fields"]["COMMENTS"] == "started"
+
+        assert api.patch(f"/templates/{template_id}", {"enabled": False}).status_code == 200
+        lead = other.post("/leads", {"fields": {"TITLE": "off"}}).get_json()
+        assert lead["started_instances"] == [] and lead["fields"].get("COMMENTS") is None
+
+        assert api.patch(f"/templates/{template_id}", {"enabled": True}).status_code == 200
+        lead = other.post("/leads", {"fields": {"TITLE": "on again"}}).get_json()
+        assert len(lead["started_instances"]) == 1
+        assert len(instances_of(api, template_id)) == 2
+    finally:
+        get_engine(other_app).dispose()
+
+
 def test_a_document_created_by_a_process_starts_its_own_templates(api):
     create_template(api, flow("Make a deal", ["create"], [
         {"id": "make", "type": "create_document", "properties": {
@@ -162,3 +191,27 @@ def test_manual_start_checks_required_parameters(api):
     assert unknown.status_code == 404
     wrong = api.post(f"/templates/{template_id}/start", {"document_id": "x"})
     assert wrong.status_code == 400
+
+
+def test_process_mail_follows_a_changed_or_deactivated_user_at_once(api):
+    """Users a process looked up are remembered for a while: a change through the users API
+    must still apply to the very next process."""
+    user = api.post("/users", {"fields": {"LOGIN": "mia", "EMAIL": "mia@example.com"}}
+                    ).get_json()
+    create_template(api, flow("Tell", ["create"], [
+        {"id": "mail", "type": "email", "properties": {
+            "to": ["{=Document:ASSIGNED_BY_ID}"], "subject": "{=Document:TITLE}",
+            "body": "yours"}}]))
+
+    def recipients(title: str) -> list:
+        lead = api.post("/leads", {"fields": {"TITLE": title, "ASSIGNED_BY_ID": user["id"]}}
+                        ).get_json()
+        (instance_id,) = lead["started_instances"]
+        items = api.get(f"/outbox?instance_id={instance_id}").get_json()["items"]
+        return [address for item in items for address in item["payload"]["to"]]
+
+    assert recipients("first") == ["mia@example.com"]
+    api.patch(f"/users/{user['id']}", {"fields": {"EMAIL": "mia@new.example.com"}})
+    assert recipients("second") == ["mia@new.example.com"]
+    api.patch(f"/users/{user['id']}", {"fields": {"ACTIVE": False}})
+    assert recipients("third") == []
