@@ -9,6 +9,7 @@ API_BLUEPRINTS: list[str] = [
     "app.api.openapi",
     "app.api.document_types",
     "app.api.records",
+    "app.api.invoices",
     "app.api.users",
     "app.api.roles",
     "app.api.pipelines",

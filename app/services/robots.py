@@ -22,6 +22,7 @@ from app.models.processes import FINISHED_STATUSES, Instance, Template
 from app.models.records import Record
 from app.services import (
     history,
+    invoices,  # noqa: F401  (registers the create_invoice block and call)
     pipelines,
     record_events,
     sms,  # noqa: F401  (registers the sms and delete_document calls)

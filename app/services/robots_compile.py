@@ -103,15 +103,10 @@ _FROM_LEAD = {
                 "ADDRESS": "{=Document:ADDRESS}",
                 "ASSIGNED_BY_ID": "{=Document:ASSIGNED_BY_ID}"},
 }
-# A deal creates its invoice or quote as a library document (there is no invoice type).
-_FROM_DEAL = {
-    "invoice": {"NAME": "Invoice: {=Document:TITLE}",
-                "DESCRIPTION": "Invoice for deal {=Document:ID}: {=Document:OPPORTUNITY} "
-                               "{=Document:CURRENCY_ID}"},
-    "quote": {"NAME": "Quote: {=Document:TITLE}",
-              "DESCRIPTION": "Quote for deal {=Document:ID}: {=Document:OPPORTUNITY} "
-                             "{=Document:CURRENCY_ID}"},
-}
+# A deal creates an invoice or a quote of its own (services.invoices, block create_invoice);
+# `fields` may set TITLE, OPPORTUNITY and CURRENCY_ID of the new item (default: the deal's).
+_FROM_DEAL = {"invoice": "Invoice", "quote": "Quote"}
+_ITEM_FIELDS = {"TITLE": "title", "OPPORTUNITY": "amount", "CURRENCY_ID": "currency"}
 
 
 class RobotError(ValueError):
@@ -332,6 +327,8 @@ def _action_nodes(robot: dict[str, Any], document_type: str,
                 nodes.append(("stop", "end", {"status": "terminated"}))
             return nodes
         case "create_from_source":
+            if document_type == "deal":
+                return [("do", "create_invoice", _item_from_deal(props, robot["id"]))]
             return [("do", "create_document",
                      _create_from_source(props, document_type, robot["id"]))]
         case "delete_record":
@@ -361,6 +358,14 @@ def _action_nodes(robot: dict[str, Any], document_type: str,
                        "message": f"robot {robot['id']}: type: {rtype!r} is unknown"}])
 
 
+def _bad_target(robot_id: str, target: Any, document_type: str) -> RobotError:
+    allowed = ", ".join(_FROM_LEAD if document_type == "lead" else _FROM_DEAL)
+    return RobotError([{"code": "invalid_target", "robot": robot_id,
+                        "field": "properties.target",
+                        "message": f"robot {robot_id}: properties.target: {target!r} cannot be "
+                                   f"created from a {document_type} (one of: {allowed})"}])
+
+
 def _create_from_source(props: dict[str, Any], document_type: str,
                         robot_id: str) -> dict[str, Any]:
     target = props.get("target")
@@ -370,12 +375,22 @@ def _create_from_source(props: dict[str, Any], document_type: str,
         if target == "deal" and props.get("category_id") not in (None, ""):
             fields["CATEGORY_ID"] = str(props["category_id"])
         return {"document_type": target, "fields": {**fields, **extra}}
-    if document_type == "deal" and target in _FROM_DEAL:
-        return {"document_type": "document", "fields": {**_FROM_DEAL[target], **extra}}
-    allowed = ", ".join(_FROM_LEAD if document_type == "lead" else _FROM_DEAL)
-    raise RobotError([{"code": "invalid_target", "robot": robot_id, "field": "properties.target",
-                       "message": f"robot {robot_id}: properties.target: {target!r} cannot be "
-                                  f"created from a {document_type} (one of: {allowed or 'none'})"}])
+    raise _bad_target(robot_id, target, document_type)
+
+
+def _item_from_deal(props: dict[str, Any], robot_id: str) -> dict[str, Any]:
+    target = props.get("target")
+    if target not in _FROM_DEAL:
+        raise _bad_target(robot_id, target, "deal")
+    extra = props.get("fields") or {}
+    if not isinstance(extra, dict) or set(extra) - set(_ITEM_FIELDS):
+        raise RobotError([{"code": "invalid_fields", "robot": robot_id,
+                           "field": "properties.fields",
+                           "message": f"robot {robot_id}: properties.fields: an invoice or quote "
+                                      f"takes {', '.join(_ITEM_FIELDS)}"}])
+    item = {"kind": target, "title": f"{_FROM_DEAL[target]}: {{=Document:TITLE}}"}
+    item.update({_ITEM_FIELDS[code]: value for code, value in extra.items()})
+    return item
 
 
 def _delay_for(timing: dict[str, Any]) -> dict[str, Any] | None:

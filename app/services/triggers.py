@@ -494,3 +494,10 @@ def _fire_email_sent(session: Session) -> None:
             if own & sent_to:
                 fire_event(session, "email.sent", record,
                            {"to": sorted(sent_to), "subject": (payload or {}).get("subject")})
+
+
+def invoice_paid(session: Session, deal: Record, invoice: Any) -> dict[str, Any]:
+    """An invoice of the deal was paid (services.invoices): `invoice.paid`, in its transaction."""
+    return fire_event(session, "invoice.paid", deal, {
+        "invoice_id": invoice.id, "number": invoice.number, "amount": invoice.amount,
+        "currency": invoice.currency})

@@ -12,7 +12,7 @@ from app.auth import current_user, login_required
 from app.db import read_transaction
 from app.models.automation import Pipeline, StageRobots
 from app.models.records import Record
-from app.services import history, pipelines, records, triggers
+from app.services import history, invoices, pipelines, records, triggers
 from app.services.robots_compile import BLOCK_ROBOTS, CATALOGUE, TIMING_MODES
 from interpreter.blocks import REGISTRY
 
@@ -151,6 +151,9 @@ def record_page(document_type: str, record_id: int):
             abort(404)
         fields = record.to_fields()
         lines = history.record_history(session, document_type, record_id)
+        items = [item.to_dict() for kind in ("invoice", "quote")
+                 for item in invoices.list_items(session, record, kind)] \
+            if document_type == "deal" else None
     return render_template("automation/record.html", user=current_user(),
                            document_type=document_type, record_id=record_id, fields=fields,
-                           history=lines)
+                           history=lines, items=items)

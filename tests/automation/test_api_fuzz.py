@@ -15,7 +15,8 @@ from schemathesis.checks import (
 )
 from werkzeug.serving import make_server
 
-AUTOMATION_PATHS = r"^/api/v1/(pipelines|automation|events|hooks)"
+AUTOMATION_PATHS = (r"^/api/v1/(pipelines|automation|events|hooks"
+                    r"|deals/\{deal_id\}/(invoices|quotes))")
 MAX_EXAMPLES = 3
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -51,3 +51,19 @@ def test_the_page_is_read_only_without_the_update_right(app, client, api):
     html = client.get("/automation/lead/0", headers=headers).get_data(as_text=True)
     assert 'data-readonly="true"' in html and 'data-action="add-robot"' not in html
     assert client.get("/automation/deal/0", headers=headers).status_code == 403
+
+
+def test_the_deal_page_lists_its_invoices_with_a_pay_button(api, client, admin_headers):
+    deal = create(api, "deals", TITLE="Invoiced", OPPORTUNITY=50)
+    paid = api.post(f"/deals/{deal['id']}/invoices", {"title": "<b>Paid</b>"}).get_json()
+    api.post(f"/deals/{deal['id']}/invoices/{paid['id']}/pay")
+    due = api.post(f"/deals/{deal['id']}/invoices", {"title": "Due"}).get_json()
+    html = client.get(f"/automation/deal/records/{deal['id']}",
+                      headers=admin_headers).get_data(as_text=True)
+    assert f'data-invoice-id="{due["id"]}"' in html and "<b>Paid</b>" not in html
+    assert html.count('class="pay"') == 1
+    assert f'class="pay" data-invoice-id="{due["id"]}"' in html
+    lead = create(api, "leads", TITLE="No invoices")
+    html = client.get(f"/automation/lead/records/{lead['id']}",
+                      headers=admin_headers).get_data(as_text=True)
+    assert 'id="invoices"' not in html

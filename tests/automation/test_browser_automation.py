@@ -153,3 +153,17 @@ def test_add_a_deal_pipeline_and_rename_a_stage_in_the_ui(page, live):
     stages = live.api("GET", "/pipelines/deal/1")["stages"]
     assert stages[0] == {"id": "C1:NEW", "name": "First call", "sort": 10,
                          "semantics": "process"}
+
+
+def test_paying_an_invoice_on_the_deal_page_moves_the_deal(page, live):
+    live.api("POST", "/automation/deal/triggers", {"event": "invoice.paid",
+                                                   "stage_id": "EXECUTING"})
+    deal = live.api("POST", "/deals", {"fields": {"TITLE": "Billed", "OPPORTUNITY": 300}})
+    page.goto(f"/automation/deal/records/{deal['id']}")
+    page.click('button.add-item[data-collection="invoices"]')
+    page.locator("#invoices button.pay").wait_for()
+    page.click("#invoices button.pay")
+    page.locator('#invoices [data-status]:has-text("paid")').wait_for()
+    assert page.locator("#invoices button.pay").count() == 0
+    assert live.api("GET", f"/deals/{deal['id']}")["fields"]["STAGE_ID"] == "EXECUTING"
+    assert page.locator('[data-history-kind="invoice_paid"]').count() == 1
