@@ -2,7 +2,8 @@
 
 Two paths: the service layer (records.create_record in one transaction per lead: the lead,
 its instance, the assignment, the log and the outbox e-mail commit together) and HTTP
-(POST /api/v1/leads to `waitress` on an ephemeral port, several keep-alive clients).
+(POST /api/v1/leads to `waitress` on an ephemeral port, keep-alive clients in their own
+processes). Wall-clock rates and CPU per lead (this process: the server) are printed.
 SQLite always; PostgreSQL too when BIZFLOW_BENCH_DATABASE_URL or BIZFLOW_TEST_DATABASE_URL
 names a server (a uniquely named database is created and dropped). Every run is checked:
 each lead has one completed instance, one outbox e-mail, and the manager the template picks.
@@ -20,11 +21,12 @@ import random
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
-import httpx
 from sqlalchemy import func, select
 
+from tests.bench._http_clients import HttpRun, post_all
 from tests.pg_temp import server_url, temporary_database
 
 TOKEN = "bench-admin-token"
@@ -90,8 +92,20 @@ def _check(app: Any, leads: list[dict[str, Any]], ids: list[int],
             raise AssertionError(f"lead {record_id} assigned to the wrong manager")
 
 
+@dataclass(frozen=True)
+class Row:
+    """One measured path: leads, wall seconds, server CPU seconds, client CPU seconds."""
+
+    database: str
+    path: str
+    leads: int
+    seconds: float
+    cpu: float
+    client_cpu: float = 0.0
+
+
 def _service_path(app: Any, leads: list[dict[str, Any]], admin_id: int,
-                  profile: bool) -> tuple[float, list[int]]:
+                  profile: bool) -> tuple[float, float, list[int]]:
     from app.db import transaction
     from app.services.record_events import Origin
     from app.services.records import create_record
@@ -104,66 +118,51 @@ def _service_path(app: Any, leads: list[dict[str, Any]], admin_id: int,
 
         profiler = Profiler()
         profiler.start()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     for fields in leads:
         with transaction(app) as session:
             ids.append(create_record(session, "lead", fields, admin_id, origin).id)
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     if profiler is not None:
         profiler.stop()
         print(profiler.output_text(unicode=True, color=False, show_all=False))
-    return elapsed, ids
+    return elapsed, cpu, ids
 
 
-def _http_path(app: Any, leads: list[dict[str, Any]], clients: int) -> tuple[float, list[int]]:
+def _http_path(app: Any, leads: list[dict[str, Any]], clients: int) -> tuple[HttpRun, list[int]]:
     from waitress import create_server
 
     server = create_server(app, host="127.0.0.1", port=0, threads=max(4, clients))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}/api/v1"
-    ids: list[int | None] = [None] * len(leads)
-    errors: list[str] = []
-
-    def client(part: int) -> None:
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"},
-                          timeout=60) as http:
-            for index in range(part, len(leads), clients):
-                response = http.post("/leads", json={"fields": leads[index]})
-                if response.status_code != 201:
-                    errors.append(f"{response.status_code} {response.text[:200]}")
-                    return
-                ids[index] = response.json()["id"]
-
-    workers = [threading.Thread(target=client, args=(part,)) for part in range(clients)]
-    began = time.perf_counter()
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join()
-    elapsed = time.perf_counter() - began
-    # Closed from inside waitress's own loop thread (closing from here races its select()).
-    server.trigger.pull_trigger(server.close)
-    if errors:
-        raise AssertionError(f"HTTP errors: {errors[:3]}")
-    return elapsed, [record_id for record_id in ids if record_id is not None]
+    try:
+        run = post_all(server.effective_port, "/api/v1/leads", TOKEN,
+                       [{"fields": lead} for lead in leads], clients)
+    finally:
+        # Closed from inside waitress's own loop thread (closing from here races its select()).
+        server.trigger.pull_trigger(server.close)
+        thread.join(timeout=5)
+    if run.errors:
+        raise AssertionError(f"HTTP errors: {run.errors[:3]}")
+    return run, [record_id for record_id in run.ids if record_id is not None]
 
 
 def _run(label: str, database_url: str, files_dir: str, count: int, http_count: int,
-         clients: int, profile: bool) -> list[tuple[str, str, int, float]]:
+         clients: int, profile: bool) -> list[Row]:
     from app.db import get_engine
 
     app, managers, admin_id = _make_app(database_url, files_dir)
     rows = []
     try:
         leads = _leads(count, seed=1)
-        elapsed, ids = _service_path(app, leads, admin_id, profile)
+        elapsed, cpu, ids = _service_path(app, leads, admin_id, profile)
         _check(app, leads, ids, managers)
-        rows.append((label, "service layer", count, elapsed))
+        rows.append(Row(label, "service layer", count, elapsed, cpu))
         leads = _leads(http_count, seed=2)
-        elapsed, ids = _http_path(app, leads, clients)
+        run, ids = _http_path(app, leads, clients)
         _check(app, leads, ids, managers)
-        rows.append((label, f"HTTP ({clients} clients)", http_count, elapsed))
+        rows.append(Row(label, f"HTTP ({clients} clients)", http_count, run.seconds,
+                        run.server_cpu, run.client_cpu))
     finally:
         get_engine(app).dispose()
     return rows
@@ -189,12 +188,19 @@ def main() -> None:
                   "BIZFLOW_TEST_DATABASE_URL")
     print("flow: templates_bp/assign_responsible.json enabled; one transaction per lead "
           "(lead + instance + assignment + log + outbox e-mail)")
-    print(f"{'database':<12} {'path':<22} {'leads':>7} {'seconds':>9} {'leads/s':>9}")
-    for database, path, leads, seconds in rows:
-        print(f"{database:<12} {path:<22} {leads:>7} {seconds:>9.2f} {leads / seconds:>9,.0f}")
-    for database, path, leads, seconds in rows:
-        name = f"app_{database}_{'http' if path.startswith('HTTP') else 'service'}_leads_per_s"
-        print(f"RESULT {name} {leads / seconds:.0f}")
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    # The server's CPU per lead says what the code costs even when the machine is busy; HTTP
+    # clients run in their own processes, their CPU is shown apart.
+    print(f"{'database':<12} {'path':<20} {'leads':>6} {'seconds':>8} {'leads/s':>8} "
+          f"{'CPU ms/lead':>12} {'leads/CPU s':>12} {'client CPU ms':>14}")
+    for row in rows:
+        print(f"{row.database:<12} {row.path:<20} {row.leads:>6} {row.seconds:>8.2f} "
+              f"{row.leads / row.seconds:>8,.0f} {row.cpu * 1000 / row.leads:>12.2f} "
+              f"{row.leads / row.cpu:>12,.0f} {row.client_cpu * 1000 / row.leads:>14.2f}")
+    for row in rows:
+        name = f"app_{row.database}_{'http' if row.path.startswith('HTTP') else 'service'}"
+        print(f"RESULT {name}_leads_per_s {row.leads / row.seconds:.0f}")
+        print(f"RESULT {name}_leads_per_cpu_s {row.leads / row.cpu:.0f}")
 
 
 if __name__ == "__main__":
