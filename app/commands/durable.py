@@ -51,12 +51,14 @@ def _run_embedded(app: Flask, threads: int) -> None:
 def _run_celery(app: Flask, threads: int, dispatch: bool) -> None:
     from app.celery_app import configure, queue_name
     from app.executors import DUE_POLL_SECONDS, run_due_waits, run_webhooks
+    from app.services import timers
     from app.worker import EmbeddedWorker, Job
 
     celery = configure(app)
     if dispatch:
         # The dispatcher: due waits go to the queue this worker (and its peers) consume.
-        EmbeddedWorker(app, [Job("dispatch-due-waits", run_due_waits, DUE_POLL_SECONDS),
+        EmbeddedWorker(app, [Job("dispatch-due-waits", run_due_waits, DUE_POLL_SECONDS,
+                                 timers.next_due_in),
                              Job("dispatch-outbox", run_webhooks, 1.0)]).start()
     queue = queue_name(app.config)
     click.echo(f"Bizflow Celery worker on queue {queue!r}, {threads} thread(s).")

@@ -17,8 +17,9 @@ from flask import Flask
 
 from app.services import timers, webhooks
 
-# How often the due-work loop looks for due timers: the bound on their lateness when idle.
-DUE_POLL_SECONDS = 0.2
+# How often the due-work loop looks for due work at the latest (a child that ended, a wait
+# made due by hand); between two looks it sleeps until the next timer falls due.
+DUE_POLL_SECONDS = 0.5
 WEBHOOK_POLL_SECONDS = 1.0
 
 
@@ -49,5 +50,5 @@ def register_jobs() -> None:
     """Add the durable-execution jobs to the worker registry (app.worker)."""
     from app.worker import register_job
 
-    register_job("due-waits", run_due_waits, every=DUE_POLL_SECONDS)
+    register_job("due-waits", run_due_waits, every=DUE_POLL_SECONDS, next_in=timers.next_due_in)
     register_job("deliver-webhooks", run_webhooks, every=WEBHOOK_POLL_SECONDS)

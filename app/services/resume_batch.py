@@ -26,6 +26,7 @@ into an exception that rolls the whole batch back, after which each wait fires a
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.models.base import utcnow
 from app.models.processes import FINISHED_STATUSES, Instance, InstanceLogEntry, Wait
 from app.models.records import Record
 from app.services import outbox
@@ -64,6 +66,16 @@ _INSERT_LOG = insert(InstanceLogEntry.__table__)
 _INSERT_WAIT = insert(_WAITS)
 
 
+@dataclass
+class Batch:
+    """What fire_batch did: the live updates to publish after the commit, the wait ids left
+    for the one-at-a-time path, how many outbox messages it wrote."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    rest: list[int] = field(default_factory=list)
+    messages: int = 0
+
+
 class Outcome:
     """One instance's step computed in memory, waiting to be written."""
 
@@ -74,15 +86,16 @@ class Outcome:
 
 
 def fire_batch(session: Session, claimed: list[tuple[int, int]], now: datetime,
-               finish: Any = None) -> tuple[list[dict[str, Any]], list[int]]:
+               finish: Any = None) -> Batch:
     """Fire the plain ones of the claimed (wait id, instance id) pairs.
 
-    Returns (events, rest): the live-update payloads of the instances stepped here (to
-    publish after the commit) and the wait ids the caller must fire one at a time.
-    `finish(session, instance_ids, now)` is called with the instances that completed here.
+    `now` decides which timers are due (a test's clock); the steps run at the real time, as
+    in the one-at-a-time path. `finish(session, instance_ids, moment)` is called with the
+    instances that completed here; without it, steps that complete an instance are left to
+    the one-at-a-time path.
     """
     if not claimed:
-        return [], []
+        return Batch()
     connection = session.connection()
     per_instance: dict[int, int] = {}
     for _wait_id, instance_id in claimed:
@@ -103,17 +116,17 @@ def fire_batch(session: Session, claimed: list[tuple[int, int]], now: datetime,
     documents = {row.id: row for row in connection.execute(
         _SELECT_RECORDS, {"ids": sorted({i.document_id for _, i in plain})})} if plain else {}
     directory = Directory(session)
+    moment = utcnow()
     outcomes: list[Outcome] = []
     for wait, instance in plain:
         step = _run(session, wait, instance, documents.get(instance.document_id), directory,
-                    now)
-        if step is None:
+                    moment)
+        if step is None or (finish is None and step.status in FINISHED_STATUSES):
             rest.append(wait.id)
         else:
             outcomes.append(Outcome(wait.id, instance, step))
-    if outcomes:
-        _write(session, outcomes, now, finish)
-    return [_event(o) for o in outcomes], rest
+    messages = _write(session, outcomes, moment, finish) if outcomes else 0
+    return Batch([_event(o) for o in outcomes], rest, messages)
 
 
 def _plain_wait(wait: Any, instance: Any, now: datetime) -> bool:
@@ -153,13 +166,15 @@ def _run(session: Session, wait: Any, instance: Any, document: Any, directory: D
     return step
 
 
-def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any) -> None:
+def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any) -> int:
+    """Write the outcomes; returns how many outbox messages were written."""
     connection = session.connection()
     answered = connection.execute(_ANSWER_WAITS, {"ids": [o.wait_id for o in outcomes],
                                                   "now": now})
     if answered.rowcount != len(outcomes):
         raise StaleDataError("a claimed wait was answered by another transaction")
     instance_rows, log_rows, wait_rows = [], [], []
+    messages = 0
     waiting = [o.instance.id for o in outcomes if o.step.waits]
     open_tokens: set[tuple[int, str]] = set()
     if waiting:
@@ -187,6 +202,7 @@ def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any
             outbox.add_message(session, effect["kind"], payload,
                                outbox.idempotency_key(instance.id, seq, index),
                                instance_id=instance.id)
+            messages += 1
         for new in step.waits:
             token = str(new["token"])
             if (instance.id, token) in open_tokens:
@@ -210,8 +226,9 @@ def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any
     if wait_rows:
         connection.execute(_INSERT_WAIT, wait_rows)
     ended = [o.instance.id for o in outcomes if o.step.status in FINISHED_STATUSES]
-    if ended and finish is not None:
+    if ended:
         finish(session, ended, now)
+    return messages
 
 
 # PostgreSQL: one statement for the whole batch, its rows sent as one JSON array; the text

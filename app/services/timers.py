@@ -41,9 +41,10 @@ log = logging.getLogger(__name__)
 
 DUE_KINDS = ("timer", "task", "child")
 _PARENTS_WAITING = "bizflow.parents_waiting"
+_WOKE_PARENTS = "bizflow.woke_parents"
 # A failed child does not wake its parent: once retried and ended, it does.
 CHILD_ENDED = ("completed", "terminated")
-BATCH = 50
+BATCH = 200
 # A wait whose firing raised something unexpected is tried again after this pause, not in a
 # tight loop.
 POISON_PAUSE = timedelta(seconds=30)
@@ -90,25 +91,28 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
             break
         claimed: list[tuple[int, int]] = []
         moment = now or utcnow()
+        woke = False
         try:
             with transaction(app) as session:
                 claimed = claim_due_waits(session, moment, batch)
-                events, rest = resume_batch.fire_batch(
+                done = resume_batch.fire_batch(
                     session, claimed, moment, _wake_parents if _batch_may_finish() else None)
-                count = len(events)
-                held = _load(session, [c for c in claimed if c[0] in set(rest)])  # noqa: F841
-                for wait_id in rest:
+                count = len(done.events)
+                rest = set(done.rest)
+                held = _load(session, [c for c in claimed if c[0] in rest])  # noqa: F841
+                for wait_id in done.rest:
                     # No savepoint per wait: the common case pays for none. A failure rolls
                     # the batch back and each of its waits is then fired alone, below.
                     count += _fire(session, wait_id, moment, loaded=True)
+                woke = bool(session.info.pop(_WOKE_PARENTS, False))
             fired += count
-            _publish(events)
+            _publish(done)
         except Exception:
             log.warning("a batch of due waits failed; firing them one by one", exc_info=True)
             for wait_id, _instance_id in claimed:
                 fired += fire_one(app, wait_id, moment)
-        if len(claimed) < batch:
-            break
+        if len(claimed) < batch and not woke:
+            break   # else more may be due: the rest, or parents of children that ended here
     return fired
 
 
@@ -121,22 +125,39 @@ def _batch_may_finish() -> bool:
 
 def _wake_parents(session: Session, instance_ids: list[int], now: datetime) -> None:
     """Make the `child` waits of parents of these (completed) instances due now."""
-    session.execute(update(Wait).where(
+    woken = session.execute(update(Wait).where(
         Wait.kind == "child", Wait.state == "open",
         Wait.request["instance_id"].as_integer().in_(instance_ids))
         .values(due_at=now).execution_options(synchronize_session=False))
+    if woken.rowcount:
+        session.info[_WOKE_PARENTS] = True
 
 
-def _publish(events: list[dict[str, Any]]) -> None:
+def _publish(done: resume_batch.Batch) -> None:
     """The live updates of instances stepped by the batch path, after its commit."""
-    if not events:
-        return
     from app import worker
     from app.realtime import publish
 
-    for payload in events:
+    for payload in done.events:
         publish("instance", payload, room=f"instance:{payload['id']}")
-    worker.wake()   # their outbox rows, if any
+    if done.messages:
+        worker.wake()   # deliver them now
+
+
+def next_due_in(app: Flask | None = None, now: datetime | None = None) -> float | None:
+    """Seconds until the next timer or task time limit falls due (None: nothing waits).
+
+    Only moments still to come count: a wait due already is fired by the job that just ran
+    or held by another worker. One index lookup per kind.
+    """
+    now = now or utcnow()
+    firsts = [select(Wait.due_at).where(Wait.kind == kind, Wait.state == "open",
+                                        Wait.due_at > now)
+              .order_by(Wait.due_at).limit(1).scalar_subquery() for kind in ("timer", "task")]
+    with read_transaction(app) as session:
+        moments = [moment for moment in session.execute(select(*firsts)).one()
+                   if moment is not None]
+    return (min(moments) - now).total_seconds() if moments else None
 
 
 def _load(session: Session, claimed: list[tuple[int, int]]) -> list[Any]:
@@ -272,6 +293,7 @@ def on_finished(session: Session, instance: Instance) -> None:
         Wait.request["instance_id"].as_integer() == instance.id))
     for wait in parents:
         wait.due_at = now
+        session.info[_WOKE_PARENTS] = True
 
 
 instances.on_wait_opened("child", check_child)

@@ -1,8 +1,10 @@
 """The embedded worker: a daemon thread of `bizflow serve` running the registered periodic jobs.
 
 A job is a function of the app, run inside an app context every `every` seconds and at once
-when `wake()` is called (a run step that committed new outbox rows calls it). Jobs own their
-transactions; a failing job is logged and retried at its next turn.
+when `wake()` is called (a run step that committed new outbox rows calls it). A job may also
+say when it wants to run next (`next_in`, e.g. the next timer's due time), so the worker
+sleeps until then instead of polling often. Jobs own their transactions; a failing job is
+logged and retried at its next turn.
 
     register_job("deliver-mail", deliver_pending_mail, every=2.0)
     worker = start_embedded(app)   # `bizflow serve` does this
@@ -23,24 +25,29 @@ log = logging.getLogger(__name__)
 
 _EXTENSION = "bizflow.worker"
 POLL_SECONDS = 1.0
+# The shortest pause a `next_in` hint gets: work falling due meanwhile is done in one go.
+MIN_NAP = 0.02
 
 
 @dataclass(frozen=True)
 class Job:
-    """A periodic job: a name for logs, the function, the longest pause between two runs."""
+    """A periodic job: a name for logs, the function, the longest pause between two runs and
+    optionally `next_in(app)`: seconds until it should run again (None: nothing planned)."""
 
     name: str
     run: Callable[[Flask], object]
     every: float
+    next_in: Callable[[Flask], float | None] | None = None
 
 
 JOBS: dict[str, Job] = {}
 _running: list[EmbeddedWorker] = []
 
 
-def register_job(name: str, run: Callable[[Flask], object], every: float = POLL_SECONDS) -> None:
+def register_job(name: str, run: Callable[[Flask], object], every: float = POLL_SECONDS,
+                 next_in: Callable[[Flask], float | None] | None = None) -> None:
     """Add (or replace) a periodic job of every worker started from now on."""
-    JOBS[name] = Job(name, run, every)
+    JOBS[name] = Job(name, run, every, next_in)
 
 
 def wake() -> None:
@@ -59,7 +66,7 @@ class EmbeddedWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="bizflow-worker", daemon=True)
-        self._last_run: dict[str, float] = {}
+        self._next_run: dict[str, float] = {}
 
     def start(self) -> EmbeddedWorker:
         _running.append(self)
@@ -83,28 +90,35 @@ class EmbeddedWorker:
         return self._thread.is_alive()
 
     def run_due_jobs(self, everything: bool = False) -> None:
-        """Run every job whose pause is over (all of them when woken up)."""
-        now = time.monotonic()
+        """Run every job whose time has come (all of them when woken up)."""
         for job in self.jobs:
             if self._stop.is_set():
                 return
-            if not everything and now - self._last_run.get(job.name, 0.0) < job.every:
+            started = time.monotonic()
+            if not everything and started < self._next_run.get(job.name, 0.0):
                 continue
-            self._last_run[job.name] = now
+            self._next_run[job.name] = started + job.every
             try:
                 with self.app.app_context():
                     job.run(self.app)
+                    hint = job.next_in(self.app) if job.next_in is not None else None
             except Exception:
                 # A job must never kill the worker; it runs again at its next turn.
                 log.exception("worker job %s failed", job.name)
+                continue
+            if hint is not None:
+                self._next_run[job.name] = min(self._next_run[job.name],
+                                               time.monotonic() + max(hint, MIN_NAP))
+
+    def _pause(self) -> float:
+        first = min(self._next_run.values(), default=time.monotonic() + self.poll_seconds)
+        return min(self.poll_seconds, max(0.0, first - time.monotonic()))
 
     def _loop(self) -> None:
         woken = True
-        # A job asking for a shorter pause (due timers) makes the loop look more often.
-        pause = min([self.poll_seconds, *(job.every for job in self.jobs)])
         while not self._stop.is_set():
             self.run_due_jobs(everything=woken)
-            woken = self._wake.wait(pause)
+            woken = self._wake.wait(self._pause())
             self._wake.clear()
 
 
