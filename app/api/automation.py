@@ -34,7 +34,18 @@ ROBOT_SCHEMA = {
 ROBOTS_SCHEMA = {"type": "object", "required": ["version", "robots"],
                  "properties": {"version": {"type": "integer"},
                                 "robots": {"type": "array", "items": ROBOT_SCHEMA},
-                                "template_id": {"type": ["integer", "null"]}}}
+                                "template_id": {"type": ["integer", "null"]},
+                                "designer_edited": {
+                                    "type": "boolean", "description":
+                                    "the stage's template was saved from the designer since "
+                                    "the robots last compiled into it; the stage runs that "
+                                    "edit"}}}
+ROBOTS_INPUT_SCHEMA = {**ROBOTS_SCHEMA, "properties": {
+    **ROBOTS_SCHEMA["properties"],
+    "discard_designer_edits": {
+        "type": "boolean", "default": False,
+        "description": "needed (true) to replace a stage template edited in the designer; "
+                       "without it such a save answers 409 designer_edits"}}}
 TRIGGER_SCHEMA = {
     "type": "object", "required": ["event", "stage_id"],
     "properties": {
@@ -63,18 +74,21 @@ def get_robots(document_type: str, stage_id: str):
 
 
 @bp.put("/automation/<document_type>/stages/<stage_id>/robots")
-@operation("Replace the robots of a stage (409 on a stale version)", tags=TAGS,
-           request=ROBOTS_SCHEMA, responses={200: ROBOTS_SCHEMA})
+@operation("Replace the robots of a stage (409 on a stale version, or when the stage was "
+           "edited in the designer and discard_designer_edits is not true)", tags=TAGS,
+           request=ROBOTS_INPUT_SCHEMA, responses={200: ROBOTS_SCHEMA})
 @automation_required("document_type", "update")
 def put_robots(document_type: str, stage_id: str):
     body = json_body()
     with transaction() as session:
         return robots.save_robots(session, document_type, stage_id, body.get("version"),
-                                  body.get("robots"), _actor())
+                                  body.get("robots"), _actor(),
+                                  body.get("discard_designer_edits", False))
 
 
 @bp.get("/automation/<document_type>/stages/<stage_id>/template")
-@operation("The robots of a stage as a bizflow.template/1 graph", tags=TAGS,
+@operation("The robots of a stage as a bizflow.template/1 graph (the designer's edit of it "
+           "when the stage was edited in the designer)", tags=TAGS,
            responses={200: {"type": "object"}})
 @automation_required("document_type", "read")
 def get_stage_template(document_type: str, stage_id: str):

@@ -44,13 +44,30 @@ def _row(session: Session, document_type: str, stage_id: str) -> StageRobots | N
                                                     StageRobots.stage_id == stage_id))
 
 
+def _stage_template_row(session: Session, row: StageRobots | None) -> Template | None:
+    template = session.get(Template, row.template_id) if row and row.template_id else None
+    return template if template is not None and template.deleted_at is None else None
+
+
+def designer_edited(row: StageRobots | None, template: Template | None) -> bool:
+    """Whether the stage's template was saved from the designer after the robots compiled it
+    (its current version is not the one the robot list produced); the stage runs that edit."""
+    return (template is not None and row is not None and row.template_version is not None
+            and template.version != row.template_version)
+
+
+def _listing(row: StageRobots, template: Template | None) -> dict[str, Any]:
+    return {"version": row.version, "robots": row.robots, "template_id": row.template_id,
+            "designer_edited": designer_edited(row, template)}
+
+
 def get_robots(session: Session, document_type: str, stage_id: str) -> dict[str, Any]:
-    """GET .../robots: {"version", "robots"}; a stage never saved is at version 0."""
+    """GET .../robots: {"version", "robots", "designer_edited"}; never saved: version 0."""
     _stage(session, document_type, stage_id)
     row = _row(session, document_type, stage_id)
     if row is None:
-        return {"version": 0, "robots": []}
-    return {"version": row.version, "robots": row.robots, "template_id": row.template_id}
+        return {"version": 0, "robots": [], "template_id": None, "designer_edited": False}
+    return _listing(row, _stage_template_row(session, row))
 
 
 def _details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -102,12 +119,21 @@ def compile_robots(session: Session, document_type: str, stage_id: str,
 
 
 def save_robots(session: Session, document_type: str, stage_id: str, version: Any,
-                robots: Any, actor: int | None) -> dict[str, Any]:
-    """PUT .../robots: replace the list when `version` is current (409 otherwise)."""
+                robots: Any, actor: int | None,
+                discard_designer_edits: Any = False) -> dict[str, Any]:
+    """PUT .../robots: replace the list when `version` is current (409 otherwise).
+
+    When the stage's template was edited in the designer, saving the list would replace that
+    edit: it needs `discard_designer_edits: true`, else 409 `designer_edits`.
+    """
     if isinstance(version, bool) or not isinstance(version, int):
         raise ApiError(400, "invalid_version",
                        "'version' must be the integer version you edited (from GET)",
                        [{"field": "version", "message": "an integer is required"}])
+    if not isinstance(discard_designer_edits, bool):
+        raise ApiError(400, "invalid_value", "discard_designer_edits: must be true or false",
+                       [{"field": "discard_designer_edits",
+                         "message": "must be true or false"}])
     row = _row(session, document_type, stage_id)
     current = row.version if row is not None else 0
     if version != current:
@@ -115,27 +141,40 @@ def save_robots(session: Session, document_type: str, stage_id: str, version: An
                        f"the robots of {document_type} stage {stage_id} are at version "
                        f"{current}, not {version}: reload and retry",
                        [{"current_version": current}])
+    template = _stage_template_row(session, row)
+    if designer_edited(row, template) and not discard_designer_edits:
+        raise ApiError(409, "designer_edits",
+                       f"the robots of {document_type} stage {stage_id} were edited in the "
+                       f"designer (template {template.id}, version {template.version}); "
+                       "saving the robot list replaces those edits: send "
+                       '"discard_designer_edits": true to do so',
+                       [{"stage_id": stage_id, "template_id": template.id,
+                         "template_version": template.version}])
     normalised, body = compile_robots(session, document_type, stage_id, robots)
     if row is None:
         row = StageRobots(document_type=document_type, stage_id=stage_id, version=0, robots=[])
         session.add(row)
-    template = session.get(Template, row.template_id) if row.template_id else None
-    if template is None or template.deleted_at is not None:
+    if template is None:
         template = templates.create_template(session, body, actor, enabled=False)
         row.template_id = template.id
     else:
         templates.save_template(session, template, template.version, body, actor)
     row.version = current + 1
     row.robots = normalised
+    row.template_version = template.version
     row.updated_at = utcnow()
     session.flush()
-    return {"version": row.version, "robots": row.robots, "template_id": row.template_id}
+    return _listing(row, template)
 
 
 def stage_template(session: Session, document_type: str, stage_id: str) -> dict[str, Any]:
-    """GET .../template: the stage's robots as a bizflow.template/1 graph."""
+    """GET .../template: the graph the stage runs: its robots compiled, or the designer's
+    edit of them when there is one."""
     stage = _stage(session, document_type, stage_id)
     row = _row(session, document_type, stage_id)
+    template = _stage_template_row(session, row)
+    if designer_edited(row, template):
+        return templates.template_body(session, template)
     return compile_stage(row.robots if row else [], document_type, stage_id, stage.name)
 
 
@@ -181,10 +220,13 @@ def _start_stage(session: Session, record: Record, stage_id: str,
 
 _ROBOTS = StageRobots.__table__
 _TEMPLATES = Template.__table__
+# The stage's template as it is now: a designer edit of it runs (unless it was deleted or
+# switched to another document type there).
 _STAGE_ROBOTS = select(_ROBOTS.c.template_id, _ROBOTS.c.robots).join(
     _TEMPLATES, _TEMPLATES.c.id == _ROBOTS.c.template_id).where(
     _ROBOTS.c.document_type == bindparam("document_type"),
-    _ROBOTS.c.stage_id == bindparam("stage_id"), _TEMPLATES.c.deleted_at.is_(None))
+    _ROBOTS.c.stage_id == bindparam("stage_id"), _TEMPLATES.c.deleted_at.is_(None),
+    _TEMPLATES.c.document_type == _ROBOTS.c.document_type)
 
 
 def enter_stage(session: Session, record: Record, stage_id: str, actor: int | None,

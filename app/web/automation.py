@@ -11,8 +11,9 @@ from app.api.errors import ApiError
 from app.auth import current_user, login_required
 from app.db import read_transaction
 from app.models.automation import Pipeline, StageRobots
+from app.models.processes import Template
 from app.models.records import Record
-from app.services import history, invoices, pipelines, records, triggers
+from app.services import history, invoices, pipelines, records, robots, triggers
 from app.services.robots_compile import BLOCK_ROBOTS, CATALOGUE, TIMING_MODES
 from interpreter.blocks import REGISTRY
 
@@ -85,6 +86,9 @@ def pipeline_page(document_type: str, category_id: int):
         stage_ids = [s.stage_id for s in stages]
         robot_rows = {row.stage_id: row for row in session.scalars(select(StageRobots).where(
             StageRobots.document_type == document_type, StageRobots.stage_id.in_(stage_ids)))}
+        stage_templates = {t.id: t for t in session.scalars(select(Template).where(
+            Template.id.in_([r.template_id for r in robot_rows.values() if r.template_id]),
+            Template.deleted_at.is_(None)))}
         trigger_list = [t for t in triggers.list_triggers(session, document_type)
                         if t.stage_id in stage_ids]
         columns = [{
@@ -93,6 +97,9 @@ def pipeline_page(document_type: str, category_id: int):
             "template_id": robot_rows[stage.stage_id].template_id
             if stage.stage_id in robot_rows else None,
             "robots": robot_rows[stage.stage_id].robots if stage.stage_id in robot_rows else [],
+            "designer_edited": stage.stage_id in robot_rows and robots.designer_edited(
+                robot_rows[stage.stage_id],
+                stage_templates.get(robot_rows[stage.stage_id].template_id)),
             "triggers": [triggers.trigger_to_dict(t) for t in trigger_list
                          if t.stage_id == stage.stage_id],
         } for stage in stages]

@@ -167,3 +167,33 @@ def test_paying_an_invoice_on_the_deal_page_moves_the_deal(page, live):
     assert page.locator("#invoices button.pay").count() == 0
     assert live.api("GET", f"/deals/{deal['id']}")["fields"]["STAGE_ID"] == "EXECUTING"
     assert page.locator('[data-history-kind="invoice_paid"]').count() == 1
+
+
+def test_removing_a_robot_of_a_stage_edited_in_the_designer_asks_first(page, live):
+    path = "/automation/lead/stages/JUNK/robots"
+    saved = live.api("PUT", path, {"version": 0, "robots": [
+        {"type": "history", "properties": {"text": "junk"}}]})
+    detail = live.api("GET", f"/templates/{saved['template_id']}")
+    body = live.api("GET", "/automation/lead/stages/JUNK/template")
+    body["description"] = "edited in the designer"
+    live.api("PUT", f"/templates/{saved['template_id']}",
+             {"version": detail["version"], "template": body})
+    page.goto("/automation/lead/0")
+    stage = page.locator('[data-stage-id="JUNK"]')
+    stage.locator('[data-designer-edited="true"]').wait_for()
+    messages: list[str] = []
+
+    def answer(dialog: Any) -> None:
+        messages.append(dialog.message)
+        dialog.dismiss() if len(messages) == 1 else dialog.accept()
+
+    page.on("dialog", answer)
+    stage.locator('[data-action="remove-robot"]').click()
+    page.wait_for_timeout(300)
+    assert live.api("GET", path)["robots"] != []        # dismissed: nothing replaced
+    stage.locator('[data-action="remove-robot"]').click()
+    page.wait_for_load_state()
+    stage.locator('[data-designer-edited="true"]').wait_for(state="detached")
+    assert "edited in the designer" in messages[0] and len(messages) == 2
+    assert live.api("GET", path) == {**saved, "version": 2, "robots": [],
+                                     "designer_edited": False}
