@@ -208,8 +208,8 @@ def _start_stage(session: Session, record: Record, stage_id: str,
         session.flush()
     found = session.connection().execute(_STAGE_ROBOTS, {
         "document_type": record.document_type, "stage_id": stage_id}).first()
-    if found is None or not found.robots:
-        return []
+    if found is None or not (found.robots or found.compiled_version not in (None, found.version)):
+        return []   # no robots, and no designer edit of the (empty) list either
     template = session.get(Template, found.template_id)
     instance = start_instance(session, template, record, actor=actor)
     # Only stages with robots leave a run row: it is what leaving the stage cancels.
@@ -222,7 +222,9 @@ _ROBOTS = StageRobots.__table__
 _TEMPLATES = Template.__table__
 # The stage's template as it is now: a designer edit of it runs (unless it was deleted or
 # switched to another document type there).
-_STAGE_ROBOTS = select(_ROBOTS.c.template_id, _ROBOTS.c.robots).join(
+_STAGE_ROBOTS = select(_ROBOTS.c.template_id, _ROBOTS.c.robots,
+                       _ROBOTS.c.template_version.label("compiled_version"),
+                       _TEMPLATES.c.version).join(
     _TEMPLATES, _TEMPLATES.c.id == _ROBOTS.c.template_id).where(
     _ROBOTS.c.document_type == bindparam("document_type"),
     _ROBOTS.c.stage_id == bindparam("stage_id"), _TEMPLATES.c.deleted_at.is_(None),

@@ -66,3 +66,16 @@ def test_the_pipeline_page_marks_a_stage_edited_in_the_designer(api, client, adm
     html = client.get("/automation/lead/0", headers=admin_headers).get_data(as_text=True)
     assert 'data-designer-edited="true"' in html
     assert '"designer_edited": true' in html    # the page's data for the save confirmation
+
+
+def test_a_designer_edit_of_an_empty_robot_list_runs_too(api):
+    saved = put_robots(api, "lead", "IN_PROCESS", [])
+    detail = api.get(f"/templates/{saved['template_id']}").get_json()
+    body = api.get("/automation/lead/stages/IN_PROCESS/template").get_json()
+    body["nodes"].append({"id": "mark", "type": "modify_document",
+                          "properties": {"fields": {"POST": "designer only"}}})
+    body["edges"].append({"from": "start", "to": "mark"})
+    assert api.put(f"/templates/{saved['template_id']}",
+                   {"version": detail["version"], "template": body}).status_code == 200
+    lead = create(api, "leads", TITLE="Empty list", STATUS_ID="IN_PROCESS")
+    assert api.get(f"/leads/{lead['id']}").get_json()["fields"]["POST"] == "designer only"
