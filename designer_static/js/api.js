@@ -15,6 +15,9 @@ export class ApiError extends Error {
 
 /** Calls the API with JSON in and out; the session cookie (or a Bearer header) authenticates. */
 export async function api(method, path, body) {
+  // A GET the page started before its modules had loaded (see designer/canvas.html) is used once.
+  const early = method === 'GET' && takePrefetched(path);
+  if (early) return readResponse(await early);
   const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
   if (body !== undefined) {
     if (body instanceof FormData) init.body = body;
@@ -23,7 +26,18 @@ export async function api(method, path, body) {
       init.body = JSON.stringify(body);
     }
   }
-  const response = await fetch(API + path, init);
+  return readResponse(await fetch(API + path, init));
+}
+
+function takePrefetched(path) {
+  const started = window.bizflowPrefetch;
+  if (!started || !started[API + path]) return null;
+  const response = started[API + path];
+  delete started[API + path];
+  return response;
+}
+
+async function readResponse(response) {
   const text = await response.text();
   let data = null;
   try {

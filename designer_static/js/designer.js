@@ -11,7 +11,7 @@ import { editorFor, FormError, propertiesForm } from './forms/schema-form.js';
 import { autoLayout, exportTemplate, importTemplate, newTemplate } from './model.js';
 import { renderPalette } from './palette.js';
 import { showTemplate } from './canvas/view.js';
-import { showRunResult, showValidation, clearMarks } from './results.js';
+import { showRunResult, showValidation } from './results.js';
 
 const DOCUMENT_TYPES = ['lead', 'contact', 'company', 'deal', 'document'];
 const FIELD_TYPES = ['string', 'text', 'integer', 'number', 'boolean', 'date', 'datetime', 'user', 'list', 'crm_status', 'email', 'phone', 'file', 'crm_ref'];
@@ -21,8 +21,11 @@ const root = document.getElementById('designer');
 const state = { id: null, version: null, enabled: true, savedAt: 0, diagram: null, blocks: null, saving: false };
 
 async function main() {
+  performance.mark('bizflow:modules');
   const templateId = root.dataset.templateId ? Number(root.dataset.templateId) : null;
-  const blocks = await BlockTypes.load();
+  // Both requests are already under way (the page started them): wait for them together.
+  const [blocks, saved] = await Promise.all([BlockTypes.load(), templateId ? fetchTemplate(templateId) : null]);
+  performance.mark('bizflow:data');
   state.blocks = blocks;
   const canvasEl = root.querySelector('.bf-canvas');
   const diagram = createEditor(canvasEl, blocks);
@@ -35,17 +38,23 @@ async function main() {
   diagram.get('eventBus').on('bizflow.configure', (e) => configureBlock(e.element));
   diagram.get('eventBus').on('commandStack.changed', updateStatus);
 
-  if (templateId) await loadTemplate(templateId);
+  if (saved) openTemplate(saved.template, saved);
   else openTemplate(newTemplate(root.dataset.documentType || 'lead'), null);
+  performance.mark('bizflow:opened');
   root.dataset.openedMs = String(Math.round(performance.now()));
   root.dataset.ready = 'true';
 }
 
 // --- loading and status ------------------------------------------------------------------
 
-async function loadTemplate(id) {
+async function fetchTemplate(id) {
   const data = await api('GET', `/templates/${id}`);
-  openTemplate(data.template, { id: data.id, version: data.version, enabled: data.enabled });
+  return { template: data.template, id: data.id, version: data.version, enabled: data.enabled };
+}
+
+async function loadTemplate(id) {
+  const saved = await fetchTemplate(id);
+  openTemplate(saved.template, saved);
 }
 
 function openTemplate(template, saved) {
@@ -56,7 +65,6 @@ function openTemplate(template, saved) {
   state.version = saved ? saved.version : state.version;
   if (saved) state.enabled = saved.enabled;
   state.savedAt = stackIndex();
-  clearMarks(diagram);
   clear(root.querySelector('.bf-results'));
   root.querySelector('.bf-results').append(h('p', { class: 'bf-help', text: 'Check and Test run results appear here. Drag blocks from the left, connect an output port (right) to an input port (left), and use ⚙ to configure a block.' }));
   updateStatus();

@@ -79,10 +79,19 @@ export function importTemplate(diagram, template, beforeAdd) {
     connection.waypoints = layouter.layoutConnection(connection);
     canvas.addConnection(connection, root);
   }
-  // Rebuilding the minimap measures the canvas: do it after the page has become usable.
-  if (minimapOpen && nodes.length <= MINIMAP_LIMIT) setTimeout(() => minimap.open(), 50);
+  // Rebuilding the minimap copies every block and measures the canvas: do it once the blocks
+  // have been painted and the page is idle.
+  if (minimapOpen && nodes.length <= MINIMAP_LIMIT) afterPaint(() => minimap.open());
   const commandStack = diagram.get('commandStack', false);  // absent in the read-only run view
   if (commandStack) commandStack.clear();
+}
+
+/** Runs `task` when the browser is idle after the next frame has been painted. */
+function afterPaint(task) {
+  requestAnimationFrame(() => {
+    if (window.requestIdleCallback) requestIdleCallback(task, { timeout: 1000 });
+    else setTimeout(task, 0);
+  });
 }
 
 /** Reads the template JSON back from the canvas. */

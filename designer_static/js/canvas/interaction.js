@@ -50,8 +50,9 @@ export class BizflowInteraction {
 
     // A block's body takes the pointer itself (see designer.css), so diagram-js's transparent
     // hit box on blocks is never used: not creating it saves thousands of nodes on big templates.
+    // An edge drawn in outline out of view gets its hit line when culling brings it into view.
     const createDefaultHit = interactionEvents.createDefaultHit.bind(interactionEvents);
-    interactionEvents.createDefaultHit = (element, gfx) => (element.bo && !element.waypoints ? null : createDefaultHit(element, gfx));
+    interactionEvents.createDefaultHit = (element, gfx) => ((element.bo && !element.waypoints) || element.lite ? null : createDefaultHit(element, gfx));
 
     eventBus.on('element.mousedown', 1500, (event) => {
       const target = event.originalEvent && event.originalEvent.target;
