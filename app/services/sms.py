@@ -72,7 +72,16 @@ def send_sms(session: Session, instance: Instance, record: Record,
         number = _number_of(session, str(entry))
         if not number:
             continue
-        sent.append(provider().send(number, text))
+        try:
+            sent.append(provider().send(number, text))
+        except Exception as error:  # noqa: BLE001 - any provider failure is reported alike
+            # A provider that is down must not undo the rest of the step (nor fail the
+            # request that moved the record): the failure goes to the record's history.
+            log.warning("SMS to %s failed: %r", number, error)
+            history.add_entry(session, record.document_type, record.id, "sms_failed",
+                              f"SMS to {number} failed: {error}",
+                              data={"instance_id": instance.id})
+            continue
         history.add_entry(session, record.document_type, record.id, "sms",
                           f"SMS to {number}: {text}", data={"instance_id": instance.id})
     return {"MessageId": sent[0] if sent else None}

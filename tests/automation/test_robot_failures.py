@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import pytest
 from automation_api import create, history_of, instances_of, put_robots
 
 BAD_NUMBER = {"id": "Bad", "type": "modify_fields", "title": "Amount from title",
               "properties": {"fields": {"OPPORTUNITY": "{=Document:TITLE}"}}}
+
+
+class BrokenSms:
+    """An SMS provider that is down (named in SMS_PROVIDER below)."""
+
+    def send(self, to: str, text: str) -> str:
+        raise ConnectionError("provider unreachable")
+
+
+@pytest.fixture
+def app_extra_config():
+    return {"SMS_PROVIDER": "test_robot_failures:BrokenSms"}
 
 
 def _set(field: str, value: str, **extra):
@@ -49,3 +62,14 @@ def test_a_condition_that_cannot_be_evaluated_skips_only_its_robot(api, app):
     assert instance["status"] == "completed"
     failures = [i for i in history_of(app, "lead", lead["id"]) if i["kind"] == "robot_failed"]
     assert failures and failures[0]["data"]["node"].endswith("_if")
+
+
+def test_an_sms_provider_that_is_down_does_not_undo_the_other_robots(api, app):
+    put_robots(api, "lead", "IN_PROCESS", [
+        {"type": "sms_client", "properties": {"text": "Hello"}}, _set("COMMENTS", "kept")])
+    lead = create(api, "leads", TITLE="Texted", PHONE="+33 1 23 45 67 89",
+                  STATUS_ID="IN_PROCESS")
+    assert api.get(f"/leads/{lead['id']}").get_json()["fields"]["COMMENTS"] == "kept"
+    history = history_of(app, "lead", lead["id"])
+    assert any(i["kind"] == "sms_failed" and "provider unreachable" in i["message"]
+               for i in history)
