@@ -21,15 +21,32 @@ def worker(threads: int, dispatch: bool) -> None:
 
     With BIZFLOW_EXECUTOR=celery this is a Celery worker of the Bizflow queue that also
     dispatches due work to it; otherwise the worker fires timers and delivers the outbox
-    itself. Stop it with Ctrl+C or SIGTERM (a step in progress finishes first).
+    itself. It first brings the database to the current schema, as `bizflow serve` does.
+    Stop it with Ctrl+C or SIGTERM (a step in progress finishes first).
     """
     from app.executors import uses_celery
 
     app = current_app._get_current_object()
+    _migrate(app)
     if uses_celery(app):
         _run_celery(app, threads, dispatch)
     else:
         _run_embedded(app, threads)
+
+
+def _migrate(app: Flask) -> None:
+    """Create or migrate the schema (PostgreSQL: one process at a time, so workers and
+    servers starting together take turns); a clear error when the database is unusable."""
+    from app.db import get_engine
+    from app.migrations import upgrade_database
+
+    engine = get_engine(app)
+    try:
+        upgrade_database(engine)
+    except Exception as error:
+        where = engine.url.render_as_string(hide_password=True)
+        raise click.ClickException(
+            f"could not bring the database {where} to the current schema: {error}") from None
 
 
 def _run_embedded(app: Flask, threads: int) -> None:
