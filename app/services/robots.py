@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.api.errors import ApiError
-from app.models.automation import StageRobotRun, StageRobots
+from app.models.automation import Pipeline, StageRobotRun, StageRobots
 from app.models.base import utcnow
 from app.models.processes import FINISHED_STATUSES, Instance, Template
 from app.models.records import Record
@@ -99,6 +99,28 @@ def _template_errors_to_robots(details: list[Any], robots: list[dict[str, Any]]
     return result
 
 
+def _check_pipelines(session: Session, robots: list[dict[str, Any]]) -> None:
+    """A deal made from a lead goes to a pipeline that exists (the host would refuse it at
+    run time, failing the whole stage run)."""
+    errors = []
+    for robot in robots:
+        category = (robot["properties"] or {}).get("category_id") \
+            if robot["type"] == "create_from_source" else None
+        if category in (None, "") or (isinstance(category, str) and "{=" in category):
+            continue
+        text = str(category).strip()
+        known = text.isdigit() and len(text) < 10 and session.scalar(
+            select(Pipeline.id).where(Pipeline.document_type == "deal",
+                                      Pipeline.category_id == int(text))) is not None
+        if not known:
+            errors.append({"robot": robot["id"], "field": "properties.category_id",
+                           "code": "invalid_value",
+                           "message": f"robot {robot['id']}: properties.category_id: deal "
+                                      f"pipeline {category!r} does not exist"})
+    if errors:
+        raise ApiError(400, "invalid_robots", "; ".join(e["message"] for e in errors), errors)
+
+
 def compile_robots(session: Session, document_type: str, stage_id: str,
                    robots: Any) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Normalised robots and their template; a 400 naming robot and field when invalid."""
@@ -108,6 +130,7 @@ def compile_robots(session: Session, document_type: str, stage_id: str,
         body = compile_stage(normalised, document_type, stage_id, stage.name)
     except RobotError as error:
         raise ApiError(400, "invalid_robots", str(error), _details(error.errors)) from None
+    _check_pipelines(session, normalised)
     try:
         templates.compile_body(session, body)
     except ApiError as error:

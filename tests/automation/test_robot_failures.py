@@ -73,3 +73,15 @@ def test_an_sms_provider_that_is_down_does_not_undo_the_other_robots(api, app):
     history = history_of(app, "lead", lead["id"])
     assert any(i["kind"] == "sms_failed" and "provider unreachable" in i["message"]
                for i in history)
+
+
+def test_a_deal_pipeline_that_does_not_exist_is_refused_when_saving(api):
+    response = api.put("/automation/lead/stages/IN_PROCESS/robots", {"version": 0, "robots": [
+        {"id": "Conv", "type": "create_from_source",
+         "properties": {"target": "deal", "category_id": "99"}}]})
+    assert response.status_code == 400
+    (detail,) = response.get_json()["error"]["details"]
+    assert (detail["robot"], detail["field"]) == ("Conv", "properties.category_id")
+    ok = api.put("/automation/lead/stages/IN_PROCESS/robots", {"version": 0, "robots": [
+        {"type": "create_from_source", "properties": {"target": "deal", "category_id": 0}}]})
+    assert ok.status_code == 200, ok.get_json()
