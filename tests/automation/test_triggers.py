@@ -54,10 +54,10 @@ def test_trigger_crud_and_validation(api):
 
 @pytest.mark.both_databases
 def test_a_trigger_moves_forward_and_never_backwards(api):
-    add_trigger(api, event="email.received", stage_id="IN_PROCESS")
+    trigger = add_trigger(api, event="email.received", stage_id="IN_PROCESS")
     lead = create(api, "leads", TITLE="Forward")
     assert send(api, "email.received", lead["id"]) == {
-        "moved": True, "from": "NEW", "to": "IN_PROCESS", "trigger_id": 1}
+        "moved": True, "from": "NEW", "to": "IN_PROCESS", "trigger_id": trigger["id"]}
     # The record's current stage never fires.
     assert send(api, "email.received", lead["id"])["moved"] is False
     ahead = create(api, "leads", TITLE="Ahead", STATUS_ID="PROCESSED")
