@@ -145,15 +145,15 @@ def _publish(done: resume_batch.Batch) -> None:
 
 
 def next_due_in(app: Flask | None = None, now: datetime | None = None) -> float | None:
-    """Seconds until the next timer or task time limit falls due (None: nothing waits).
-
-    Only moments still to come count: a wait due already is fired by the job that just ran
-    or held by another worker. One index lookup per kind.
-    """
+    """Seconds until the due-waits job should run again: 0 while some wait is due (another
+    worker held it, or it fell due meanwhile), else until the next timer or task time limit
+    falls due (None: nothing waits). One index lookup per wait kind."""
     now = now or utcnow()
     firsts = [select(Wait.due_at).where(Wait.kind == kind, Wait.state == "open",
                                         Wait.due_at > now)
               .order_by(Wait.due_at).limit(1).scalar_subquery() for kind in ("timer", "task")]
+    if has_due_waits(app, now):
+        return 0.0
     with read_transaction(app) as session:
         moments = [moment for moment in session.execute(select(*firsts)).one()
                    if moment is not None]

@@ -2,10 +2,14 @@
 SQLite and by 1, 2 and 4 `bizflow worker` processes on PostgreSQL.
 
 Two phases per setup, on fresh data each time:
-- burst: every timer falls due at the same moment; resumes/s = instances / time from that
-  moment until the last one completed (what the workers can do flat out);
+- burst: every timer falls due at the same moment; resumes/s = instances / seconds from that
+  moment until the last wait was answered (what the workers can do flat out);
 - steady: the timers fall due spread evenly at BIZFLOW_BENCH_DURABLE_RATE per second (default
-  1000); lateness = when the wait was answered - when it was due, p50 and p99.
+  1000); lateness = when the wait was answered - when it was due, p50, p99 and max: what the
+  scheduler adds while the workers keep up.
+Both report resumes per CPU second of the workers (the processes, or the embedded worker's
+thread) and the CPU the PostgreSQL backends of the bench database used per resume, as the
+machine may be shared; the load average is printed with each setup.
 
 The waiting instances are made by starting one instance through the services and copying its
 rows (record, instance state, timer wait) with bulk inserts, so seeding takes seconds; every
@@ -29,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, func, select, text, update
+from sqlalchemy.engine import make_url
 
 INSTANCES = int(os.environ.get("BIZFLOW_BENCH_DURABLE_INSTANCES", "10000"))
 RATE = float(os.environ.get("BIZFLOW_BENCH_DURABLE_RATE", "1000"))
@@ -99,18 +104,20 @@ def completed(app: Any) -> int:
             Instance.status == "completed")) or 0
 
 
-def wait_for_completion(app: Any, count: int, timeout: float) -> float:
-    """Seconds (monotonic clock) at which the `count`-th instance completed."""
+def wait_for_completion(app: Any, count: int, timeout: float) -> None:
+    """Return once `count` instances completed (polled gently: the embedded worker shares
+    this process)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if completed(app) >= count:
-            return time.monotonic()
-        time.sleep(0.1)
+            return
+        time.sleep(0.25)
     raise AssertionError(f"only {completed(app)} of {count} instances completed in {timeout} s")
 
 
-def check_and_lateness(app: Any, count: int) -> tuple[float, float]:
-    """Check every step ran once; (p50, p99) of answered_at - due in seconds."""
+def lateness(app: Any, count: int) -> tuple[list[float], float]:
+    """Check every step ran once; (each wait's answered_at - due in seconds, sorted; seconds
+    from the first due moment until the last answer)."""
     from app.db import read_transaction
     from app.models.processes import InstanceLogEntry, Wait
 
@@ -122,9 +129,24 @@ def check_and_lateness(app: Any, count: int) -> tuple[float, float]:
         rows = session.execute(select(Wait.answered_at, Wait.request).where(
             Wait.state == "answered")).all()
     assert pauses == count and notes == count, f"steps ran {pauses}/{notes} times, not {count}"
-    late = sorted((answered - datetime.fromisoformat(request["due"])).total_seconds()
-                  for answered, request in rows)
-    return late[len(late) // 2], late[min(len(late) - 1, int(len(late) * 0.99))]
+    assert len(rows) == count, f"{len(rows)} waits answered, not {count}"
+    dues = [datetime.fromisoformat(request["due"]) for _answered, request in rows]
+    late = sorted((answered - due).total_seconds()
+                  for (answered, _request), due in zip(rows, dues, strict=True))
+    return late, (max(answered for answered, _r in rows) - min(dues)).total_seconds()
+
+
+def percentile(values: list[float], share: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * share))]
+
+
+def _proc_cpu(path: str) -> float:
+    """utime + stime of a /proc stat file, in seconds (0 when the process is gone)."""
+    try:
+        fields = Path(path).read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Workers:
@@ -151,15 +173,12 @@ class Workers:
                         for _ in range(self.processes)]
 
     def cpu_seconds(self) -> float:
-        """CPU time the runners used so far (the embedded one: this whole process)."""
+        """CPU time the runners used so far: the worker processes, or the embedded worker's
+        thread (SQLite runs in it; the bench's own polling is not counted)."""
         if self.processes == 0:
-            return time.process_time()
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0.0
-        for runner in self.running:
-            fields = Path(f"/proc/{runner.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / ticks   # utime, stime
-        return total
+            return sum(_proc_cpu(f"/proc/self/task/{runner._thread.native_id}/stat")
+                       for runner in self.running)
+        return sum(_proc_cpu(f"/proc/{runner.pid}/stat") for runner in self.running)
 
     def stop(self) -> None:
         for runner in self.running:
@@ -168,6 +187,31 @@ class Workers:
             else:
                 runner.terminate()
                 runner.wait(30)
+
+
+class DatabaseCpu:
+    """CPU time of the PostgreSQL backends serving one database (this machine's server)."""
+
+    def __init__(self, url: str) -> None:
+        self.name = make_url(url).database if url.startswith("postgresql") else None
+        self.admin = create_engine(url) if self.name else None
+
+    def snapshot(self) -> dict[int, float]:
+        if self.admin is None:
+            return {}
+        with self.admin.connect() as connection:
+            pids = connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = :name AND pid <> "
+                "pg_backend_pid()"), {"name": self.name}).scalars().all()
+        return {pid: _proc_cpu(f"/proc/{pid}/stat") for pid in pids}
+
+    @staticmethod
+    def used(before: dict[int, float], after: dict[int, float]) -> float:
+        return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+    def dispose(self) -> None:
+        if self.admin is not None:
+            self.admin.dispose()
 
 
 def reset(app: Any) -> None:
@@ -180,34 +224,41 @@ def reset(app: Any) -> None:
             session.execute(model.__table__.delete())
 
 
+def phase(app: Any, workers: Workers, database: DatabaseCpu, spacing: float
+          ) -> dict[str, float]:
+    """Seed, make the timers due `spacing` s apart, wait until all completed; the figures."""
+    reset(app)
+    seed(app, INSTANCES)
+    began = schedule(app, spacing)
+    time.sleep(max(0.0, began - time.monotonic()))   # the first timer is due now
+    cpu, db = workers.cpu_seconds(), database.snapshot()
+    wait_for_completion(app, INSTANCES, 600 + INSTANCES * spacing)
+    cpu, db = workers.cpu_seconds() - cpu, DatabaseCpu.used(db, database.snapshot())
+    late, drain = lateness(app, INSTANCES)
+    drain = max(drain, 1e-6)
+    return {"per_s": INSTANCES / drain, "per_cpu_s": INSTANCES / max(cpu, 1e-6),
+            "cpu_ms": cpu * 1000 / INSTANCES, "db_cpu_ms": db * 1000 / INSTANCES,
+            "p50": percentile(late, 0.5), "p99": percentile(late, 0.99), "max": late[-1]}
+
+
 def run_setup(label: str, key: str, url: str, processes: int, workdir: Path
               ) -> dict[str, Any]:
     from app.db import get_engine
 
     app = make_app(url)
-    reset(app)
+    database = DatabaseCpu(url)
     workers = Workers(app, url, processes, workdir)
     workers.start()
+    load_before = os.getloadavg()[0]
     try:
-        # Burst: every timer due at the same moment.
-        seed(app, INSTANCES)
-        began = schedule(app, 0.0)
-        cpu_before = workers.cpu_seconds()
-        ended = wait_for_completion(app, INSTANCES, 600)
-        cpu_ms = (workers.cpu_seconds() - cpu_before) * 1000 / INSTANCES
-        burst_rate = INSTANCES / max(ended - began, 1e-6)
-        check_and_lateness(app, INSTANCES)
-        reset(app)
-        # Steady: due times spread at RATE per second.
-        seed(app, INSTANCES)
-        schedule(app, 1.0 / RATE)
-        wait_for_completion(app, INSTANCES, 600 + INSTANCES / RATE)
-        p50, p99 = check_and_lateness(app, INSTANCES)
+        burst = phase(app, workers, database, 0.0)      # every timer due at one moment
+        steady = phase(app, workers, database, 1.0 / RATE)   # RATE timers fall due per second
     finally:
         workers.stop()
+        database.dispose()
         get_engine(app).dispose()
-    return {"setup": label, "key": key, "resumes_per_s": burst_rate, "cpu_ms": cpu_ms,
-            "p50": p50, "p99": p99}
+    return {"setup": label, "key": key, "burst": burst, "steady": steady,
+            "load": (load_before + os.getloadavg()[0]) / 2}
 
 
 def postgres_database() -> tuple[str, Any] | None:
@@ -252,19 +303,33 @@ def main() -> None:
                         f"postgresql_{count}_workers", url, count, workdir))
             finally:
                 drop()
-    print(f"{INSTANCES} instances on a delay; steady phase at {RATE:g} timers/s")
-    print(f"{'setup':<40} {'resumes/s':>10} {'CPU ms/resume':>14} {'p50 late s':>11} "
-          f"{'p99 late s':>11}")
+    print(f"{INSTANCES} instances on a delay, resumed once each. burst: all due at one moment; "
+          f"steady: due at {RATE:g}/s over {INSTANCES / RATE:g} s")
+    print(f"{'setup':<36} {'load':>5} | {'burst/s':>8} {'/CPU s':>7} {'CPU ms':>7} "
+          f"{'DB ms':>6} | {'steady/s':>8} {'/CPU s':>7} {'p50 s':>6} {'p99 s':>6} "
+          f"{'max s':>6}")
     for row in results:
-        print(f"{row['setup']:<40} {row['resumes_per_s']:>10.0f} {row['cpu_ms']:>14.2f} "
-              f"{row['p50']:>11.3f} {row['p99']:>11.3f}")
-    print("CPU ms/resume: CPU time of the worker processes (embedded: the whole process) per "
-          "resumed instance in the burst phase; PostgreSQL's own CPU is not counted.")
+        burst, steady = row["burst"], row["steady"]
+        print(f"{row['setup']:<36} {row['load']:>5.1f} | {burst['per_s']:>8.0f} "
+              f"{burst['per_cpu_s']:>7.0f} {burst['cpu_ms']:>7.2f} {burst['db_cpu_ms']:>6.2f} | "
+              f"{steady['per_s']:>8.0f} {steady['per_cpu_s']:>7.0f} {steady['p50']:>6.3f} "
+              f"{steady['p99']:>6.3f} {steady['max']:>6.3f}")
+    print("burst/s, steady/s: resumes per wall second from the first due moment until the "
+          "last wait was answered (steady cannot exceed its rate). /CPU s: resumes per CPU "
+          "second of the worker processes (embedded: the worker thread); CPU ms: the same per "
+          "resume; DB ms: CPU of the PostgreSQL backends per resume (same machine). "
+          "p50/p99/max: lateness of the steady phase (answered - due). load: 1-minute load "
+          "average of this machine during the setup.")
     for row in results:
-        print(f"RESULT durable_{row['key']}_resumes_per_s {row['resumes_per_s']:.0f}")
-        print(f"RESULT durable_{row['key']}_cpu_ms_per_resume {row['cpu_ms']:.2f}")
-        print(f"RESULT durable_{row['key']}_p50_lateness_s {row['p50']:.3f}")
-        print(f"RESULT durable_{row['key']}_p99_lateness_s {row['p99']:.3f}")
+        name = f"durable_{row['key']}"
+        burst, steady = row["burst"], row["steady"]
+        print(f"RESULT {name}_burst_resumes_per_s {burst['per_s']:.0f}")
+        print(f"RESULT {name}_burst_resumes_per_cpu_s {burst['per_cpu_s']:.0f}")
+        print(f"RESULT {name}_burst_db_cpu_ms_per_resume {burst['db_cpu_ms']:.2f}")
+        print(f"RESULT {name}_steady_resumes_per_cpu_s {steady['per_cpu_s']:.0f}")
+        print(f"RESULT {name}_p50_lateness_s {steady['p50']:.3f}")
+        print(f"RESULT {name}_p99_lateness_s {steady['p99']:.3f}")
+        print(f"RESULT {name}_load_average {row['load']:.1f}")
 
 
 if __name__ == "__main__":
