@@ -132,3 +132,19 @@ def test_invoices_need_a_login_and_live_under_their_own_deal(app, client, api, a
     # right is needed to bill a customer); paying still runs the deal's triggers.
     clerk = user_api(app, client, api, "clerk", "clerks", {})
     assert clerk.post(f"{path}/{invoice['id']}/pay").status_code == 200
+
+
+@pytest.mark.both_databases
+def test_deleting_a_deal_deletes_its_invoices(api, app):
+    from sqlalchemy import func, select
+
+    from app.db import read_transaction
+    from app.models.invoices import Invoice
+
+    deal = _deal(api)
+    api.post(f"/deals/{deal['id']}/invoices", {})
+    api.post(f"/deals/{deal['id']}/quotes", {})
+    assert api.delete(f"/deals/{deal['id']}").status_code == 204
+    with app.app_context(), read_transaction(app) as session:
+        assert session.scalar(select(func.count()).select_from(Invoice)) == 0
+    assert api.get(f"/deals/{deal['id']}/invoices").status_code == 404
