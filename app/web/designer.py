@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import mimetypes
-import posixpath
-import re
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, send_from_directory
+from flask import Blueprint, Response, abort, render_template, request, send_from_directory
 from flask_socketio import join_room, leave_room
 
 from app.api.openapi import API_PREFIX
 from app.auth import current_user, login_required
 from app.realtime import socketio
+from app.web import es_bundle
+from app.web.es_bundle import Bundle
 from interpreter.fields import DOCUMENT_TYPES
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "designer_static"
@@ -26,25 +25,36 @@ mimetypes.add_type("text/css", ".css")
 bp = Blueprint("designer", __name__, template_folder="templates")
 
 
-IMPORT = re.compile(r"""^\s*(?:import|export)\b[^'"]*?\bfrom\s*['"](\.{1,2}/[^'"]+)['"]""", re.M)
+PAGES = {"designer": "js/designer.js", "instance": "js/instance.js", "list": "js/list.js"}
+_bundles: dict[str, tuple[tuple[int, ...], Bundle]] = {}
 
 
-@functools.cache
-def _module_paths(entry: str) -> tuple[str, ...]:
-    """The ES modules `entry` (a path under designer_static) imports, directly or not, itself
-    included: preloaded so the browser fetches them in parallel instead of discovering them one
-    import level at a time (and nothing another page needs)."""
-    found: list[str] = []
-    queue = [entry]
-    while queue:
-        path = queue.pop()
-        if path in found:
-            continue
-        found.append(path)
-        source = (STATIC_DIR / path).read_text(encoding="utf-8")
-        folder = PurePosixPath(path).parent
-        queue.extend(posixpath.normpath(str(folder / spec)) for spec in IMPORT.findall(source))
-    return tuple(sorted(found, key=lambda p: (not p.startswith("vendor/"), p)))
+def _bundle(page: str) -> Bundle:
+    """The page's modules as one (rebuilt when a module changed on disk)."""
+    files = sorted((STATIC_DIR / "js").rglob("*.js"))
+    signature = tuple(f.stat().st_mtime_ns for f in files) + (len(files),)
+    cached = _bundles.get(page)
+    if cached is None or cached[0] != signature:
+        cached = (signature, es_bundle.build(STATIC_DIR, PAGES[page], "/designer/static/"))
+        _bundles[page] = cached
+    return cached[1]
+
+
+@bp.context_processor
+def _page_script() -> dict[str, Any]:
+    return {"bundle": _bundle}
+
+
+@bp.get("/designer/bundle/<page>.js")
+def bundle(page: str):
+    """A designer page's script: its modules joined into one (see app/web/es_bundle.py)."""
+    if page not in PAGES:
+        abort(404)
+    built = _bundle(page)
+    response = Response(built.text, mimetype="text/javascript")
+    response.set_etag(built.etag)
+    response.cache_control.max_age = 300
+    return response.make_conditional(request)
 
 
 @bp.get("/designer/static/<path:filename>")
@@ -78,8 +88,7 @@ def edit_template(template_id: int):
 @bp.get("/designer/instances/<int:instance_id>")
 @login_required
 def watch_instance(instance_id: int):
-    return render_template("designer/instance.html", user=current_user(), instance_id=instance_id,
-                           designer_modules=_module_paths("js/instance.js"))
+    return render_template("designer/instance.html", user=current_user(), instance_id=instance_id)
 
 
 def _canvas(template_id: int | None, document_type: str):
@@ -88,8 +97,7 @@ def _canvas(template_id: int | None, document_type: str):
     if template_id is not None:
         prefetch.append(f"{API_PREFIX}/templates/{template_id}")
     return render_template("designer/canvas.html", user=current_user(), template_id=template_id,
-                           document_type=document_type, prefetch=prefetch,
-                           designer_modules=_module_paths("js/designer.js"))
+                           document_type=document_type, prefetch=prefetch)
 
 
 @socketio.on("watch_instance")
