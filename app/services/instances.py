@@ -284,7 +284,7 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
     events_before = len(events)
     seq = instance.steps + 1
     messages: list[tuple[str, dict[str, Any], str]] = []
-    savepoint = session.begin_nested()
+    savepoint = _StepSavepoint(session)
     try:
         while True:
             if step.status == "failed":
@@ -325,6 +325,45 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
     if step.status in FINISHED_STATUSES:
         _finished(session, instance, first_step)
     _queue_event(session, instance)
+
+
+_SAVEPOINTS = "bizflow.step_savepoints"
+
+
+class _StepSavepoint:
+    """The SAVEPOINT around a run step's changes, in plain SQL.
+
+    The ORM's nested transaction costs about five times more CPU than the two statements
+    (~0.2 ms a step). On rollback (rare) the session forgets what the step did: objects the
+    step added are expunged and every other one is read again, so the record and the
+    instance show their state before the step (also values written by Core statements,
+    which the ORM's own savepoint would not know to restore).
+    """
+
+    def __init__(self, session: Session) -> None:
+        session.flush()   # changes made before the step stay outside the savepoint
+        self._session = session
+        number = session.info.get(_SAVEPOINTS, 0) + 1
+        session.info[_SAVEPOINTS] = number
+        self._name = f"bizflow_step_{number}"
+        self._known = set(session.identity_map.keys())
+        self._connection = session.connection()
+        self._connection.exec_driver_sql(f"SAVEPOINT {self._name}")
+
+    def commit(self) -> None:
+        self._connection.exec_driver_sql(f"RELEASE SAVEPOINT {self._name}")
+
+    def rollback(self) -> None:
+        session = self._session
+        self._connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self._name}")
+        self._connection.exec_driver_sql(f"RELEASE SAVEPOINT {self._name}")
+        for obj in list(session.new):
+            session.expunge(obj)
+        for key, obj in list(session.identity_map.items()):
+            if key not in self._known:
+                session.expunge(obj)
+        for obj in list(session.identity_map.values()):
+            session.refresh(obj)
 
 
 def _update_instance(session: Session, instance: Instance, values: dict[str, Any]) -> None:

@@ -258,7 +258,9 @@ def get_record(session: Session, document_type: str, record_id: int,
         return None
     query = select(Record).where(Record.id == record_id, Record.document_type == document_type)
     if for_update:
-        query = query.with_for_update()
+        # The locked row is the truth: an object this session already holds is refreshed
+        # from it (a rolled-back savepoint may have left values written by a Core UPDATE).
+        query = query.with_for_update().execution_options(populate_existing=True)
     return session.scalar(query)
 
 

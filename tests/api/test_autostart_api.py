@@ -215,3 +215,22 @@ def test_process_mail_follows_a_changed_or_deactivated_user_at_once(api):
     assert recipients("second") == ["mia@new.example.com"]
     api.patch(f"/users/{user['id']}", {"fields": {"ACTIVE": False}})
     assert recipients("third") == []
+
+
+def test_a_failing_step_leaves_no_document_it_created(api):
+    template_id = create_template(api, flow("Make then break", ["create"], [
+        {"id": "make", "type": "create_document", "properties": {
+            "document_type": "deal", "fields": {"TITLE": "orphan?"}}},
+        modify("note", COMMENTS="made {=Block:make:DocumentId}"),
+        {"id": "boom", "type": "set_variable", "properties": {"values": {"X": "=1/0"}}}],
+        variables=[{"id": "X", "title": "X", "type": "number", "default": None}]))
+    created = api.post("/leads", {"fields": {"TITLE": "source"}})
+    assert created.status_code == 201
+    lead = created.get_json()
+    assert lead["fields"]["TITLE"] == "source" and lead["fields"].get("COMMENTS") is None
+    assert api.get("/deals").get_json()["total"] == 0
+    (instance,) = instances_of(api, template_id)
+    assert instance["status"] == "failed" and instance["error"]["node"] == "boom"
+    # The failed step's objects are gone from the session too: the next lead works.
+    again = api.post("/leads", {"fields": {"TITLE": "second"}}).get_json()
+    assert api.get(f"/leads/{again['id']}").get_json()["fields"].get("COMMENTS") is None
