@@ -11,7 +11,8 @@ import { editorFor, FormError, propertiesForm } from './forms/schema-form.js';
 import { autoLayout, exportTemplate, importTemplate, newTemplate } from './model.js';
 import { renderPalette } from './palette.js';
 import { showTemplate } from './canvas/view.js';
-import { showRunResult, showValidation } from './results.js';
+import { missingInputErrors, missingInputs } from './needs.js';
+import { requiredProperty, showRunResult, showValidation } from './results.js';
 
 const DOCUMENT_TYPES = ['lead', 'contact', 'company', 'deal', 'document'];
 const FIELD_TYPES = ['string', 'text', 'integer', 'number', 'boolean', 'date', 'datetime', 'user', 'list', 'crm_status', 'email', 'phone', 'file', 'crm_ref'];
@@ -36,6 +37,7 @@ async function main() {
   bindToolbar();
   bindKeys(diagram);
   diagram.get('eventBus').on('bizflow.configure', (e) => configureBlock(e.element));
+  diagram.get('eventBus').on('bizflow.placed', (e) => placedBlock(e.element));
   diagram.get('eventBus').on('commandStack.changed', updateStatus);
 
   if (saved) openTemplate(saved.template, saved);
@@ -153,17 +155,54 @@ function showError(error) {
 
 // --- configure a block -------------------------------------------------------------------
 
+/** Values offered for a block's properties: the stages it can move to, the templates it can start. */
+async function choicesFor(type, documentType) {
+  if (type === 'change_stage') {
+    const data = await api('GET', `/pipelines/${encodeURIComponent(documentType)}`);
+    const stages = data.stages || (data.categories || []).flatMap((c) => c.stages.map((st) => ({ ...st, name: `${c.name}: ${st.name}` })));
+    return { stage: { options: stages.map((st) => [st.id, st.name]) } };
+  }
+  if (type === 'start_process') {
+    const data = await api('GET', '/templates');
+    return { template_id: { type: 'integer', options: (data.items || []).map((t) => [String(t.id), `${t.name} (${t.document_type})`]) } };
+  }
+  return {};
+}
+
+// What a block dropped from the palette needs beyond its properties.
+const PLACED_HINTS = { join: 'connect the last block of each branch of a parallel block to it' };
+
+/** A block just dropped from the palette: ask at once for what it cannot run without. */
+function placedBlock(element) {
+  if (!element.parent || document.querySelector('dialog[open]')) return;
+  const block = state.blocks.get(element.bo.type);
+  if (missingInputs(block, element.bo).length) configureBlock(element).catch(showError);
+  else if (PLACED_HINTS[block.type]) notice(`${block.title}: ${PLACED_HINTS[block.type]}`, 'info');
+}
+
 async function configureBlock(element) {
   const diagram = state.diagram;
   const model = diagram.get('bizflowModel');
   const block = state.blocks.get(element.bo.type);
-  const fields = await loadFields(model.meta.document_type).catch(() => []);
-  const ctx = { fields, meta: model.meta, earlierBlocks: earlierBlocks(element, state.blocks) };
+  const missing = missingInputs(block, element.bo);
+  const [fields, choices] = await Promise.all([
+    loadFields(model.meta.document_type).catch(() => []),
+    choicesFor(block.type, model.meta.document_type).catch(() => ({})),
+  ]);
+  const ctx = { fields, choices, meta: model.meta, earlierBlocks: earlierBlocks(element, state.blocks) };
   const node = element.bo;
   const titleInput = h('input', { type: 'text', name: 'title', class: 'bf-input', value: node.title || '' });
   const idInput = h('input', { type: 'text', name: 'id', class: 'bf-input', value: node.id, pattern: NODE_ID.source });
   const form = propertiesForm(block.properties_schema, node.properties || {}, ctx);
+  // What the block still needs is said at the top and its rows are highlighted.
+  for (const { key } of missing) {
+    const row = form.el.querySelector(`:scope > .bf-row[data-prop="${key}"]`);
+    if (row) row.classList.add('bf-row-missing');
+  }
+  const firstMissing = form.el.querySelector('.bf-row-missing input, .bf-row-missing textarea, .bf-row-missing select');
+  if (firstMissing) firstMissing.dataset.autofocus = '';
   const body = h('form', { class: 'bf-form', 'data-node-form': node.id, onsubmit: (e) => e.preventDefault() },
+    missing.length ? h('p', { class: 'bf-needs-note', 'data-needs-note': '', text: `Fill in to make this block work: ${missing.map((m) => m.title).join(', ')}.` }) : null,
     h('div', { class: 'bf-row' }, h('label', { class: 'bf-label', text: 'Title' }), h('div', { class: 'bf-field' }, titleInput)),
     h('div', { class: 'bf-row' }, h('label', { class: 'bf-label', text: 'Block id' }), h('div', { class: 'bf-field' }, idInput,
       h('div', { class: 'bf-help', text: `${block.title} (${block.type})${block.description ? ': ' + block.description : ''}` }))),
@@ -274,9 +313,18 @@ function arrange() {
 async function validate(announce) {
   const template = exportTemplate(state.diagram);
   const result = await api('POST', '/templates/validate', template);
-  showValidation(state.diagram, root.querySelector('.bf-results'), result.errors || []);
-  if (announce) notice(result.valid ? 'The template is valid' : `${result.errors.length} problem(s) found`, result.valid ? 'success' : 'error');
-  return result;
+  // Required inputs left empty (an SMS text of spaces passes the server's schema) come first,
+  // unless the server already named that block and property.
+  const server = result.errors || [];
+  const named = new Set(server.map((e) => `${e.node}/${requiredProperty(e) || ''}`));
+  const errors = [...missingInputErrors(state.diagram).filter((e) => !named.has(`${e.node}/${e.field}`)), ...server];
+  showValidation(state.diagram, root.querySelector('.bf-results'), errors, (id) => {
+    const element = state.diagram.get('elementRegistry').get(id);
+    if (element) configureBlock(element).catch(showError);
+  });
+  const valid = !errors.length;
+  if (announce) notice(valid ? 'The template is valid' : `${errors.length} problem(s) found`, valid ? 'success' : 'error');
+  return { valid, errors };
 }
 
 const SAMPLE = {

@@ -33,7 +33,7 @@ export function openDialog({ title, body, buttons, onButton, wide, testId }) {
     dialog.addEventListener('cancel', (e) => { e.preventDefault(); close(null); });
     document.body.append(dialog);
     dialog.showModal();
-    const first = dialog.querySelector('input, select, textarea');
+    const first = dialog.querySelector('[data-autofocus]') || dialog.querySelector('input, select, textarea');
     if (first) first.focus();
   });
 }

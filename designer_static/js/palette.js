@@ -6,7 +6,7 @@ import { clear, clone, h } from './dom.js';
 import { freshNodeId } from './canvas/interaction.js';
 
 const MAPS = new Set(['fields-map', 'variables-map', 'parameters-map', 'headers']);
-const WORDS = new Set(['title', 'name', 'subject', 'text']);
+const WORDS = new Set(['title', 'name', 'subject']);
 
 /**
  * Default properties of a new block: its schema defaults, and for required ones a start a user
@@ -24,7 +24,7 @@ export function defaultProperties(block) {
     else if (!required.has(key)) continue;
     else if (sub.format === 'recipients') props[key] = ['{=Document:ASSIGNED_BY_ID}'];
     else if (MAPS.has(sub.format)) props[key] = {};
-    else if (WORDS.has(key) && sub.type === 'string') props[key] = key === 'text' ? '' : block.title;
+    else if (WORDS.has(key) && sub.type === 'string') props[key] = block.title;
     else if (sub.type === 'array' && sub.items && sub.items.properties && sub.items.properties.id && key !== 'branches') {
       const item = { id: 'Answer', title: 'Answer' };
       for (const [name, prop] of Object.entries(sub.items.properties)) {
@@ -50,10 +50,24 @@ export function renderPalette(container, diagram, blocks) {
   const factory = diagram.get('elementFactory');
   const registry = diagram.get('elementRegistry');
 
+  const eventBus = diagram.get('eventBus');
+  const fromPalette = new WeakSet();
   const newShape = (block) => {
     const bo = { id: freshNodeId(registry, block.type), type: block.type, title: block.title, properties: defaultProperties(block) };
-    return factory.createShape({ bo, width: BLOCK_WIDTH, height: blockHeight(blocks.portsOf(bo).length) });
+    const shape = factory.createShape({ bo, width: BLOCK_WIDTH, height: blockHeight(blocks.portsOf(bo).length) });
+    fromPalette.add(shape);
+    return shape;
   };
+  // A block dropped from the palette is announced once it is on the canvas (the designer then
+  // asks for what it needs); after diagram-js's own create.end handler has added it.
+  const placed = (shape) => {
+    fromPalette.delete(shape);
+    setTimeout(() => eventBus.fire('bizflow.placed', { element: shape }), 0);
+  };
+  eventBus.on('create.end', 250, (event) => {
+    const shape = event.context.shape;
+    if (shape && fromPalette.has(shape) && shape.parent) placed(shape);
+  });
 
   const render = () => {
     const q = search.value.trim().toLowerCase();
@@ -85,12 +99,12 @@ export function renderPalette(container, diagram, blocks) {
           pressed = false;
           // A click without a drag: drop the block in the middle of the visible area.
           if (diagram.get('dragging').context()) return;
-          placeInView(diagram, newShape(block));
+          placed(placeInView(diagram, newShape(block)));
         });
         item.addEventListener('keydown', (event) => {
           if (event.key === 'Enter' || event.key === ' ') {
             event.preventDefault();
-            placeInView(diagram, newShape(block));
+            placed(placeInView(diagram, newShape(block)));
           }
         });
         list.append(item);
@@ -99,7 +113,7 @@ export function renderPalette(container, diagram, blocks) {
     if (!list.firstChild) list.append(h('div', { class: 'bf-palette-empty', text: 'No block matches' }));
   };
   search.addEventListener('input', render);
-  diagram.get('eventBus').on(['shape.added', 'shape.removed'], (e) => {
+  eventBus.on(['shape.added', 'shape.removed'], (e) => {
     if (e.element.bo && e.element.bo.type === 'start') render();
   });
   render();
@@ -113,4 +127,5 @@ function placeInView(diagram, shape) {
   const at = { x: Math.round(box.x + box.width / 2), y: Math.round(box.y + box.height / 2) };
   diagram.get('modeling').createShape(shape, at, canvas.getRootElement());
   diagram.get('selection').select(shape);
+  return shape;
 }

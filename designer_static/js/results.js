@@ -2,6 +2,7 @@
 // run's path, changes, e-mails and log.
 
 import { clear, h } from './dom.js';
+import { labelOf } from './needs.js';
 
 const MARKS = ['bf-error', 'bf-taken', 'bf-waiting', 'bf-failed'];
 
@@ -27,8 +28,27 @@ function section(title, ...content) {
   return h('section', { class: 'bf-result-section' }, h('h3', { text: title }), ...content);
 }
 
-/** Lists validation errors and marks the blocks they name with the `bf-error` marker. */
-export function showValidation(diagram, panel, errors) {
+/** The property a server error says is required and missing ("'url' is a required property"). */
+export function requiredProperty(error) {
+  const m = /'([A-Za-z_][A-Za-z0-9_]*)' is a required property/.exec((error && error.message) || '');
+  return m ? m[1] : null;
+}
+
+/** An error's text naming the block type and the property by their titles where it can. */
+function describe(diagram, error) {
+  const element = error.node && diagram.get('elementRegistry').get(error.node);
+  const key = error.field || requiredProperty(error);
+  if (!element || !element.bo || !key) return error.message;
+  const block = diagram.get('bizflowBlocks').get(element.bo.type);
+  const schema = ((block.properties_schema || {}).properties || {})[key];
+  return `${block.title} needs ${labelOf(schema, key)} (${key})`;
+}
+
+/**
+ * Lists validation errors and marks the blocks they name with the `bf-error` marker;
+ * `onEdit(nodeId)`, when given, backs an "Edit" button on each error about a block.
+ */
+export function showValidation(diagram, panel, errors, onEdit) {
   clearMarks(diagram);
   clear(panel);
   const canvas = diagram.get('canvas');
@@ -41,8 +61,13 @@ export function showValidation(diagram, panel, errors) {
     return;
   }
   panel.append(section(`Problems (${errors.length})`, h('ul', { class: 'bf-errors', 'data-validation': 'invalid' },
-    errors.map((e) => h('li', { class: 'bf-error-item', 'data-error-code': e.code, 'data-error-node': e.node || '' },
-      nodeLink(diagram, e.node), e.node ? ': ' : '', e.message, e.path ? h('span', { class: 'bf-path', text: ` (${e.path})` }) : null)))));
+    errors.map((e) => {
+      const field = e.field || requiredProperty(e);
+      const editable = onEdit && e.node && registry.get(e.node);
+      return h('li', { class: 'bf-error-item', 'data-error-code': e.code, 'data-error-node': e.node || '', 'data-error-field': field || '' },
+        nodeLink(diagram, e.node), e.node ? ': ' : '', describe(diagram, e), e.path && !field ? h('span', { class: 'bf-path', text: ` (${e.path})` }) : null,
+        editable ? h('button', { type: 'button', class: 'bf-link bf-error-edit', 'data-action': 'edit-node', text: 'Edit', onclick: () => onEdit(e.node) }) : null);
+    }))));
 }
 
 /** Draws a dry run's path on the canvas and lists what it would change and send. */

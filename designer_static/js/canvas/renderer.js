@@ -3,6 +3,7 @@
 import { BaseRenderer } from '../../vendor/diagram-js.bundle.js';
 import { BLOCK_WIDTH, inputOffset, portOffset } from '../blocks.js';
 import { s } from '../dom.js';
+import { missingInputs } from '../needs.js';
 
 const MAX_TITLE = 20;
 
@@ -25,21 +26,26 @@ export default class BizflowRenderer extends BaseRenderer {
     const node = shape.bo;
     const block = this.blocks.get(node.type);
     const gfx = visual.parentNode;
+    const missing = missingInputs(block, node);
     if (gfx && gfx.classList.contains('djs-shape')) {
       gfx.setAttribute('data-node-id', node.id);
       gfx.setAttribute('data-node-type', node.type);
+      if (missing.length) gfx.setAttribute('data-needs', missing.map((m) => m.key).join(' '));
+      else gfx.removeAttribute('data-needs');
     }
     const width = shape.width;
     const height = shape.height;
     const body = s('rect', {
-      class: `bf-body bf-group-${block.group || 'other'}`, x: 0, y: 0, rx: 8, ry: 8, width, height,
+      class: `bf-body bf-group-${block.group || 'other'}${missing.length ? ' bf-needs-input' : ''}`, x: 0, y: 0, rx: 8, ry: 8, width, height,
     });
     visual.append(body);
     // Out of view in a big template: the outline only, until culling brings it into view.
     shape.lite = !this.culling.inView(shape);
     if (shape.lite) return body;
     visual.append(s('text', { class: 'bf-title', x: 12, y: 20, text: short(node.title || block.title || node.type, MAX_TITLE) }));
-    visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 24) }));
+    // A block that cannot run yet says what it needs where its type is otherwise shown.
+    if (missing.length) visual.append(s('text', { class: 'bf-needs', x: 12, y: 36, text: short(`Needs ${missing.map((m) => m.title).join(', ')}`, 26) }));
+    else visual.append(s('text', { class: 'bf-type', x: 12, y: 36, text: short(`${block.title || node.type} · ${node.id}`, 24) }));
     if (node.type !== 'start') {
       // Attributes rather than <title> children: big templates have tens of thousands of nodes.
       const gear = s('g', { class: 'bf-gear', 'data-action': 'configure', 'aria-label': 'Configure', transform: `translate(${width - 18}, 16)` },

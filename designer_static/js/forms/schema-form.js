@@ -2,6 +2,7 @@
 // (value, text, recipients, interval, fields-map, condition), the JSON type picks the rest.
 
 import { clone, h } from '../dom.js';
+import { labelOf } from '../needs.js';
 import { conditionEditor } from './condition.js';
 import { fieldOfRef, valueInput, valueList } from './values.js';
 
@@ -17,10 +18,6 @@ const MULTILINE = new Set(['body', 'description', 'text']);
 function types(schema) {
   const t = schema.type;
   return Array.isArray(t) ? t : t ? [t] : [];
-}
-
-function labelOf(schema, key) {
-  return schema.title || (key ? key.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()) : '');
 }
 
 /** Editor for the whole `properties` object of a block. */
@@ -46,7 +43,12 @@ export function editorFor(schema, value, ctx, name, key) {
   if (fmt === 'recipients') return valueList(value, { name, ctx, type: 'user' });
   if (fmt === 'fields-map') return fieldsMapEditor(value || {}, ctx, name);
   if (fmt === 'value' || fmt === 'interval' || fmt === 'text' || fmt === 'datetime') {
-    const editor = valueInput(value ?? '', { name, ctx, multiline: fmt === 'text' && MULTILINE.has(key), type: schema.type === 'string' ? 'string' : undefined, placeholder: fmt === 'interval' ? '1d 4h' : '' });
+    // ctx.choices[key]: {options: [[id, title]], type} offered for a property (stages, templates).
+    const choice = (ctx.choices && name === `properties/${key}` && ctx.choices[key]) || {};
+    const editor = valueInput(value ?? '', {
+      name, ctx, multiline: fmt === 'text' && MULTILINE.has(key), options: choice.options,
+      type: choice.type || (schema.type === 'string' ? 'string' : undefined), placeholder: fmt === 'interval' ? '1d 4h' : '',
+    });
     return { el: editor.el, get: () => { const v = editor.get(); return v === '' || v === null ? undefined : v; } };
   }
   if (schema.enum) {
