@@ -8,6 +8,7 @@ import { earlierBlocks, loadFields } from './context.js';
 import { confirmDialog, notice, openDialog } from './dialogs.js';
 import { clear, clone, h } from './dom.js';
 import { editorFor, FormError, propertiesForm } from './forms/schema-form.js';
+import { recheck, typeListValues } from './forms/typed.js';
 import { autoLayout, exportTemplate, importTemplate, newTemplate } from './model.js';
 import { renderPalette } from './palette.js';
 import { showTemplate } from './canvas/view.js';
@@ -238,6 +239,13 @@ async function configureBlock(element) {
 
 // --- template settings -------------------------------------------------------------------
 
+const USERS_LIST = 'bf-settings-users';
+
+function userName(user) {
+  const f = user.fields || {};
+  return [f.NAME, f.LAST_NAME].filter(Boolean).join(' ') || f.LOGIN || f.EMAIL || `user ${user.id}`;
+}
+
 const ITEM = (extra) => ({
   type: 'array', items: { type: 'object', properties: {
     id: { title: 'Id', type: 'string' }, title: { title: 'Title', type: 'string' },
@@ -262,10 +270,18 @@ async function editSettings() {
   const vars = editorFor(ITEM({ default: { title: 'Default', format: 'value' } }), meta.variables || [], ctx, 'variables');
   const consts = editorFor(ITEM({ value: { title: 'Value', format: 'value' } }), meta.constants || [], ctx, 'constants');
   const row = (key, label, el) => h('div', { class: 'bf-row', 'data-prop': key }, h('label', { class: 'bf-label', text: label }), h('div', { class: 'bf-field' }, el));
+  const users = await api('GET', '/users').catch(() => ({ items: [] }));
   const body = h('form', { class: 'bf-form', onsubmit: (e) => e.preventDefault() },
     row('name', 'Name', name), row('description', 'Description', description), row('document_type', 'Document type', docType),
     row('auto_start', 'Start automatically', h('div', {}, auto('create', ' when a document is created'), auto('update', ' when a document is changed'))),
-    row('parameters', 'Parameters', params.el), row('variables', 'Variables', vars.el), row('constants', 'Constants', consts.el));
+    row('parameters', 'Parameters', params.el), row('variables', 'Variables', vars.el), row('constants', 'Constants', consts.el),
+    h('datalist', { id: USERS_LIST }, (users.items || []).map((u) => h('option', { value: String(u.id), label: userName(u) }))));
+  // Values are checked against their item's type as they are typed and when the type changes.
+  const valueKey = (name) => (name.startsWith('constants/') ? 'value' : 'default');
+  const recheckAll = () => body.querySelectorAll('[name$="/type"]').forEach((el) => recheck(body, el, valueKey(el.name), USERS_LIST));
+  body.addEventListener('change', (e) => recheck(body, e.target, valueKey(e.target.name || ''), USERS_LIST));
+  body.addEventListener('click', (e) => { if (e.target.closest('[data-action="add-item"]')) recheckAll(); });
+  recheckAll();
   await openDialog({
     title: 'Template settings', body, wide: true, testId: 'settings',
     buttons: [{ label: 'Cancel', value: 'cancel' }, { label: 'Apply', value: 'apply', primary: true }],
@@ -280,6 +296,12 @@ async function editSettings() {
           seen.add(item.id);
         }
       }
+      const problems = [
+        ...typeListValues(body, 'parameters', 'default', lists.parameters),
+        ...typeListValues(body, 'variables', 'default', lists.variables),
+        ...typeListValues(body, 'constants', 'value', lists.constants),
+      ];
+      if (problems.length) throw new Error(`Not applied: ${problems.join('; ')}`);
       lists.parameters = lists.parameters.map((p) => ({ required: false, default: null, ...p }));
       lists.variables = lists.variables.map((v) => ({ default: null, ...v }));
       lists.constants = lists.constants.map((c) => ({ value: null, ...c }));
