@@ -28,9 +28,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import ARRAY, Integer, any_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -49,17 +50,36 @@ _RECORDS = Record.__table__
 _EFFECTS = frozenset({"email", "notify"})   # written to the outbox, nothing else to do
 _NEW_WAITS = frozenset({"timer"})           # kinds with no wait listener and no outbox row
 
-_SELECT_WAITS = select(_WAITS.c.id, _WAITS.c.instance_id, _WAITS.c.token, _WAITS.c.kind,
-                       _WAITS.c.state, _WAITS.c.request) \
-    .where(_WAITS.c.id.in_(bindparam("ids", expanding=True)))
-_SELECT_INSTANCES = select(_INSTANCES).where(
-    _INSTANCES.c.id.in_(bindparam("ids", expanding=True)))
-_SELECT_RECORDS = select(_RECORDS).where(_RECORDS.c.id.in_(bindparam("ids", expanding=True)))
-_OPEN_TOKENS = select(_WAITS.c.instance_id, _WAITS.c.token).where(
-    _WAITS.c.instance_id.in_(bindparam("ids", expanding=True)), _WAITS.c.state == "open")
-_ANSWER_WAITS = update(_WAITS).where(_WAITS.c.id.in_(bindparam("ids", expanding=True)),
-                                     _WAITS.c.state == "open") \
-    .values(state="answered", answered_at=bindparam("now"), response={})
+
+_INSTANCE_COLUMNS = ("id", "template_id", "template_version", "document_type", "document_id",
+                     "status", "state", "parameters", "started_by", "started_at", "steps",
+                     "finished_at", "lock_version")
+
+
+def _among(column: Any, postgres: bool) -> Any:
+    """`column IN (:ids)`; on PostgreSQL `column = ANY(:ids)` with one array parameter, so the
+    statement's text (parsed and planned once) is the same whatever the batch's size."""
+    if postgres:
+        return column == any_(bindparam("ids", type_=ARRAY(Integer)))
+    return column.in_(bindparam("ids", expanding=True))
+
+
+@cache
+def _reads(postgres: bool) -> dict[str, Any]:
+    return {
+        "waits": select(_WAITS.c.id, _WAITS.c.instance_id, _WAITS.c.token, _WAITS.c.kind,
+                        _WAITS.c.state, _WAITS.c.request).where(_among(_WAITS.c.id, postgres)),
+        # Not the columns a step overwrites (current_nodes, variables, error): less to decode.
+        "instances": select(*(_INSTANCES.c[name] for name in _INSTANCE_COLUMNS))
+        .where(_among(_INSTANCES.c.id, postgres)),
+        "records": select(_RECORDS).where(_among(_RECORDS.c.id, postgres)),
+        "open_tokens": select(_WAITS.c.instance_id, _WAITS.c.token).where(
+            _among(_WAITS.c.instance_id, postgres), _WAITS.c.state == "open"),
+        "answer": update(_WAITS).where(_among(_WAITS.c.id, postgres), _WAITS.c.state == "open")
+        .values(state="answered", answered_at=bindparam("now"), response={}),
+    }
+
+
 _UPDATE_INSTANCE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
                                             _INSTANCES.c.lock_version == bindparam("b_version"))
 _INSERT_LOG = insert(InstanceLogEntry.__table__)
@@ -97,13 +117,14 @@ def fire_batch(session: Session, claimed: list[tuple[int, int]], now: datetime,
     if not claimed:
         return Batch()
     connection = session.connection()
+    statements = _reads(connection.dialect.name == "postgresql")
     per_instance: dict[int, int] = {}
     for _wait_id, instance_id in claimed:
         per_instance[instance_id] = per_instance.get(instance_id, 0) + 1
     waits = {row.id: row for row in connection.execute(
-        _SELECT_WAITS, {"ids": [wait_id for wait_id, _ in claimed]})}
+        statements["waits"], {"ids": [wait_id for wait_id, _ in claimed]})}
     rows = {row.id: row for row in connection.execute(
-        _SELECT_INSTANCES, {"ids": list(per_instance)})}
+        statements["instances"], {"ids": list(per_instance)})}
     rest: list[int] = []
     plain: list[tuple[Any, Any]] = []
     for wait_id, instance_id in claimed:
@@ -114,7 +135,7 @@ def fire_batch(session: Session, claimed: list[tuple[int, int]], now: datetime,
         else:
             plain.append((wait, instance))
     documents = {row.id: row for row in connection.execute(
-        _SELECT_RECORDS, {"ids": sorted({i.document_id for _, i in plain})})} if plain else {}
+        statements["records"], {"ids": sorted({i.document_id for _, i in plain})})} if plain else {}
     directory = Directory(session)
     moment = utcnow()
     outcomes: list[Outcome] = []
@@ -169,7 +190,8 @@ def _run(session: Session, wait: Any, instance: Any, document: Any, directory: D
 def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any) -> int:
     """Write the outcomes; returns how many outbox messages were written."""
     connection = session.connection()
-    answered = connection.execute(_ANSWER_WAITS, {"ids": [o.wait_id for o in outcomes],
+    statements = _reads(connection.dialect.name == "postgresql")
+    answered = connection.execute(statements["answer"], {"ids": [o.wait_id for o in outcomes],
                                                   "now": now})
     if answered.rowcount != len(outcomes):
         raise StaleDataError("a claimed wait was answered by another transaction")
@@ -179,7 +201,7 @@ def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any
     open_tokens: set[tuple[int, str]] = set()
     if waiting:
         open_tokens = {(row.instance_id, row.token) for row in connection.execute(
-            _OPEN_TOKENS, {"ids": waiting})}
+            statements["open_tokens"], {"ids": waiting})}
     for outcome in outcomes:
         instance, step = outcome.instance, outcome.step
         seq = instance.steps + 1
