@@ -277,14 +277,19 @@ def _context(session: Session, tpl: Any, instance: Instance, record: Record,
 
 def _advance(session: Session, tpl: Any, instance: Instance, record: Record, step: Any,
              ctx: Context, first_step: bool = False) -> None:
-    """Apply `step`, answering `call` waits at once by resuming, all inside one savepoint."""
+    """Apply `step`, answering `call` waits at once by resuming, all inside one savepoint.
+
+    The savepoint begins before the step's first write: a step that only logs and sends
+    messages (or fails in the interpreter) needs none, as nothing is written before the
+    interpreter's result is known.
+    """
     now = ctx.now
     applied_log: list[dict[str, Any]] = []
     events = session.info.setdefault(_EVENTS, [])
     events_before = len(events)
     seq = instance.steps + 1
     messages: list[tuple[str, dict[str, Any], str]] = []
-    savepoint = _StepSavepoint(session)
+    savepoint: _StepSavepoint | None = None
     try:
         while True:
             if step.status == "failed":
@@ -292,25 +297,34 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
                 raise _StepFailed(error.get("node"), error.get("message", "the step failed"),
                                   step.log, step.state)
             applied_log.extend(step.log)
-            _apply_changes(session, instance, record, step)
+            changes = _step_changes(record, step)
+            if changes:
+                savepoint = savepoint or _StepSavepoint(session)
+                records.update_record(session, record, changes, instance.started_by,
+                                      Origin.process(instance.id))
             _collect_messages(instance, seq, step.effects, messages)
             calls = [wait for wait in step.waits if wait["kind"] == "call"]
             if not calls:
                 break
             call = calls[0]
+            savepoint = savepoint or _StepSavepoint(session)
             data = _answer_call(session, instance, record, call)
             ctx = _context(session, tpl, instance, record, ctx.changed_fields, now)
             step = resume(tpl, step.state, ctx, {"token": call["token"], "data": data})
-        _write_waits(session, instance, seq, step.waits, len(messages))
+        if step.waits:
+            savepoint = savepoint or _StepSavepoint(session)
+            _write_waits(session, instance, seq, step.waits, len(messages))
     except (_StepFailed, ApiError, FieldValueError) as failure:
-        savepoint.rollback()
+        if savepoint is not None:
+            savepoint.rollback()
         del events[events_before:]
         if not isinstance(failure, _StepFailed):
             failure = _StepFailed(_last_changing_node(step.log or applied_log),
                                   f"the document change was refused: {failure}")
         _store_failure(session, instance, failure, applied_log, now)
         return
-    savepoint.commit()
+    if savepoint is not None:
+        savepoint.commit()
     # Written after the savepoint (nothing can fail in between), so that the outbox rows and
     # the instance's new state go to the database in one flush.
     for kind, payload, key in messages:
@@ -390,14 +404,12 @@ def _last_changing_node(log: list[dict[str, Any]]) -> str | None:
     return log[-1].get("node") if log else None
 
 
-def _apply_changes(session: Session, instance: Instance, record: Record, step: Any) -> None:
+def _step_changes(record: Record, step: Any) -> dict[str, Any]:
     changes = dict(step.changes)
     for effect in step.effects:
         if effect.get("kind") == "change_stage" and record.document_type in STAGE_FIELDS:
             changes.setdefault(STAGE_FIELDS[record.document_type], effect.get("stage"))
-    if changes:
-        records.update_record(session, record, changes, instance.started_by,
-                              Origin.process(instance.id))
+    return changes
 
 
 def _collect_messages(instance: Instance, seq: int, effects: list[dict[str, Any]],

@@ -171,6 +171,7 @@ def _run(label: str, database_url: str, files_dir: str, count: int, http_count: 
 def main() -> None:
     """Run the benchmark on SQLite (and PostgreSQL when configured) and print the table."""
     logging.disable(logging.INFO)
+    logging.getLogger("waitress").setLevel(logging.ERROR)   # "task queue depth" per request
     count = int(os.environ.get("BIZFLOW_BENCH_LEADS", "5000"))
     http_count = int(os.environ.get("BIZFLOW_BENCH_HTTP_LEADS", "3000"))
     clients = int(os.environ.get("BIZFLOW_BENCH_HTTP_CLIENTS", "4"))
