@@ -20,10 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
-	# Browser tests run in a process of their own: Flask-SocketIO keeps one module-level server,
-	# which apps created by other tests would take over from the browser tests' live server.
-	$(BIN)/python -m pytest -q --ignore=tests/browser
-	$(BIN)/python -m pytest -q tests/browser
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m tests.bench

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, send_from_directory
+from flask.blueprints import BlueprintSetupState
 from flask_socketio import join_room, leave_room
 
 from app.api.openapi import API_PREFIX
 from app.auth import current_user, login_required
-from app.realtime import socketio
+from app.realtime import on_event
 from app.web import es_bundle
 from app.web.es_bundle import Bundle
 from interpreter.fields import DOCUMENT_TYPES
@@ -100,7 +101,6 @@ def _canvas(template_id: int | None, document_type: str):
                            document_type=document_type, prefetch=prefetch)
 
 
-@socketio.on("watch_instance")
 def on_watch_instance(data: Any) -> dict[str, Any]:
     """Join the room `instance:<id>` that app.services.instances publishes progress to."""
     if current_user() is None:
@@ -112,9 +112,14 @@ def on_watch_instance(data: Any) -> dict[str, Any]:
     return {"ok": True}
 
 
-@socketio.on("unwatch_instance")
 def on_unwatch_instance(data: Any) -> dict[str, Any]:
     instance_id = data.get("id") if isinstance(data, dict) else None
     if isinstance(instance_id, int):
         leave_room(f"instance:{instance_id}")
     return {"ok": True}
+
+
+@bp.record
+def _register_socket_events(state: BlueprintSetupState) -> None:
+    on_event(state.app, "watch_instance", on_watch_instance)
+    on_event(state.app, "unwatch_instance", on_unwatch_instance)
