@@ -42,9 +42,7 @@ def test_each_app_keeps_its_own_socket_server_when_another_is_created(app, tmp_p
     from app import create_app
     from app.db import get_engine
     from app.services.bootstrap import prepare
-    from tests.conftest import app_config
-
-    from tests.conftest import ADMIN_PASSWORD
+    from tests.conftest import ADMIN_PASSWORD, app_config
 
     browser = app.test_client()
     browser.post("/login", data={"login": "admin", "password": ADMIN_PASSWORD})
