@@ -560,11 +560,16 @@ def _publish_after_commit(session: Session) -> None:
     events = session.info.pop(_EVENTS, None)
     if not events:
         return
+    from flask import has_app_context
+
     from app import worker
     from app.realtime import publish
 
-    for payload in events:
-        publish("instance", payload, room=f"instance:{payload['id']}")
+    # Live updates go through the current app's Socket.IO server; work done outside any app
+    # (a script, a benchmark) has no browsers to tell.
+    if has_app_context():
+        for payload in events:
+            publish("instance", payload, room=f"instance:{payload['id']}")
     # New outbox rows may have been committed with these steps: deliver them now.
     worker.wake()
 
