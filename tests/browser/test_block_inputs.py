@@ -89,6 +89,8 @@ def test_every_palette_block_dropped_is_either_complete_or_says_what_it_needs(pa
         if asked:
             dialog.locator('[data-button="cancel"]').click()
         node = d.node_ids(block_type)[-1]
+        if block_type == "join":  # what a join needs is where it goes: said on dropping it
+            assert "parallel" in page.locator("#bf-notice").inner_text()
         needs = d.node(node).get_attribute("data-needs")
         assert asked == bool(needs), f"{block_type}: form opened {asked}, needs {needs!r}"
         d.toolbar("validate")
