@@ -119,9 +119,10 @@ def _service_path(app: Any, leads: list[dict[str, Any]], admin_id: int,
         profiler = Profiler()
         profiler.start()
     began, cpu = time.perf_counter(), time.process_time()
-    for fields in leads:
-        with transaction(app) as session:
-            ids.append(create_record(session, "lead", fields, admin_id, origin).id)
+    with app.app_context():   # as in the API and the worker: live updates are published
+        for fields in leads:
+            with transaction(app) as session:
+                ids.append(create_record(session, "lead", fields, admin_id, origin).id)
     elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
     if profiler is not None:
         profiler.stop()
