@@ -333,20 +333,31 @@ function arrange() {
 // --- validate, test run -------------------------------------------------------------------
 
 async function validate(announce) {
-  const template = exportTemplate(state.diagram);
+  const errors = await problemsOf(exportTemplate(state.diagram));
+  showProblems(errors);
+  const valid = !errors.length;
+  if (announce) notice(valid ? 'The template is valid' : `${errors.length} problem(s) found`, valid ? 'success' : 'error');
+  return { valid, errors };
+}
+
+/**
+ * The server's validation errors of `template`, after the canvas's blocks' required inputs left
+ * empty (an SMS text of spaces passes the server's schema) unless the server named that
+ * block and property already.
+ */
+async function problemsOf(template) {
   const result = await api('POST', '/templates/validate', template);
-  // Required inputs left empty (an SMS text of spaces passes the server's schema) come first,
-  // unless the server already named that block and property.
   const server = result.errors || [];
   const named = new Set(server.map((e) => `${e.node}/${requiredProperty(e) || ''}`));
-  const errors = [...missingInputErrors(state.diagram).filter((e) => !named.has(`${e.node}/${e.field}`)), ...server];
+  return [...missingInputErrors(state.diagram).filter((e) => !named.has(`${e.node}/${e.field}`)), ...server];
+}
+
+/** Lists problems in the results panel; each about a block has an Edit button. */
+function showProblems(errors) {
   showValidation(state.diagram, root.querySelector('.bf-results'), errors, (id) => {
     const element = state.diagram.get('elementRegistry').get(id);
     if (element) configureBlock(element).catch(showError);
   });
-  const valid = !errors.length;
-  if (announce) notice(valid ? 'The template is valid' : `${errors.length} problem(s) found`, valid ? 'success' : 'error');
-  return { valid, errors };
 }
 
 const SAMPLE = {
@@ -410,7 +421,7 @@ async function save() {
         : await api('POST', '/templates', template);
     } catch (e) {
       if (e instanceof ApiError && e.status === 409) return conflict();
-      if (e instanceof ApiError && e.details.length) showValidation(state.diagram, root.querySelector('.bf-results'), e.details);
+      if (e instanceof ApiError && e.details.length) showProblems(e.details);
       throw e;
     }
     state.id = result.id ?? state.id;
@@ -459,12 +470,13 @@ async function importFile(file) {
   }
   if (!template || typeof template !== 'object' || Array.isArray(template)) throw new Error(`${file.name} does not hold a template object`);
   if (isDirty() && !(await confirmDialog('Replace the canvas?', 'The imported template replaces what is on the canvas now (unsaved changes are lost). Save afterwards to keep it.', 'Import'))) return;
-  const result = await api('POST', '/templates/validate', template);
   openTemplate(template, null);
   state.savedAt = -2; // an imported template is unsaved until saved
   updateStatus();
-  showValidation(state.diagram, root.querySelector('.bf-results'), result.errors || []);
-  notice(result.valid ? `Imported ${file.name}; save to keep it` : `Imported ${file.name} with ${result.errors.length} problem(s)`, result.valid ? 'success' : 'error');
+  // The file as it was (the canvas leaves out what it cannot draw) and the blocks' inputs.
+  const errors = await problemsOf(template);
+  showProblems(errors);
+  notice(errors.length ? `Imported ${file.name} with ${errors.length} problem(s)` : `Imported ${file.name}; save to keep it`, errors.length ? 'error' : 'success');
 }
 
 main().catch((e) => {
