@@ -579,6 +579,8 @@ def render_text(value: Any) -> str:
         return value
     if kind is int:
         return str(value)
+    if kind is float:
+        return _render_float(value)
     if value is None:
         return ""
     if isinstance(value, str):
@@ -603,11 +605,15 @@ def render_text(value: Any) -> str:
 
 
 def _render_float(value: float) -> str:
+    text = repr(value)
+    if len(text) <= 16 and "." in text and "e" not in text and not text.endswith(".0"):
+        # The common case, a finite fraction like 217.5: what the slow path below gives too
+        # (an integral float's repr without exponent always ends in ".0").
+        return text
     if not math.isfinite(value):
         return str(value)
     if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
-    text = repr(value)
     if len(text) <= 16 and "e" not in text:
         # At most 15 significant digits: the shortest form is exactly what ".15g" gives
         # (15 digits survive a trip through a double), and repr is twice as fast.

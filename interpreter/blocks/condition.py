@@ -34,6 +34,8 @@ def _compile(node: Any, env: Any) -> Behaviour:
             compiled.append((branch["id"], env.condition(when, "branches", index, "when"),
                              f"branch {branch['id']}"))
     choices = tuple(compiled)
+    if len(choices) == 2 and choices[0][1] is not None and choices[1][1] is None:
+        return Behaviour(_if_else(*choices[0], *choices[1]))
 
     def execute(run: Any, token: dict[str, Any]) -> str:
         for port, holds, message in choices:
@@ -44,6 +46,18 @@ def _compile(node: Any, env: Any) -> Behaviour:
         return NO_BRANCH
 
     return Behaviour(execute)
+
+
+def _if_else(port: str, holds: Any, message: str, else_port: str, _none: None,
+             else_message: str) -> Any:
+    # The usual condition block: one branch and the else branch.
+    def execute(run: Any, token: dict[str, Any]) -> str:
+        if holds(run):
+            run.msg = message
+            return port
+        run.msg = else_message
+        return else_port
+    return execute
 
 
 BLOCK = BlockType(

@@ -36,6 +36,21 @@ def recipients_of(values: Any, directory: Any) -> list[str]:
     return list(cached)
 
 
+def dry_run_recipient(value: Any) -> list[str]:
+    """recipients_of([value], None), cached by the value itself (the usual single recipient)."""
+    if value.__class__ is not int and value.__class__ is not str:
+        return resolve_recipients([value], None)
+    cached = _DRY_RUN_SINGLE.get(value)
+    if cached is None:
+        if len(_DRY_RUN_SINGLE) >= _DRY_RUN_CACHE_SIZE:
+            _DRY_RUN_SINGLE.clear()
+        cached = _DRY_RUN_SINGLE[value] = resolve_recipients([value], None)
+    return list(cached)
+
+
+_DRY_RUN_SINGLE: dict[Any, list[str]] = {}
+
+
 def compile_recipients(raw: Any, env: Any, *parts: Any) -> Any:
     """Compile a recipients property (a list of values, or one value) to scope -> raw list."""
     if isinstance(raw, list) and len(raw) != 1:
@@ -47,7 +62,14 @@ def compile_recipients(raw: Any, env: Any, *parts: Any) -> Any:
 
 def _compile(node: Any, env: Any) -> Behaviour:
     props = node.properties
-    to = compile_recipients(props.get("to", []), env, "to")
+    raw_to = props.get("to", [])
+    if isinstance(raw_to, list) and len(raw_to) != 1:
+        to, one_to = env.value(raw_to, "to"), None
+    else:
+        # One recipient (the usual "tell the responsible person"): a dry run caches it by value.
+        one_to = env.value(raw_to[0], "to", 0) if isinstance(raw_to, list) \
+            else env.value(raw_to, "to")
+        to = lambda scope: [one_to(scope)]  # noqa: E731
     cc = compile_recipients(props["cc"], env, "cc") if props.get("cc") else None
     sender = env.text(props["from"], "from") if props.get("from") is not None else None
     subject = env.text(props.get("subject", ""), "subject")
@@ -60,7 +82,10 @@ def _compile(node: Any, env: Any) -> Behaviour:
     def execute(run: Any, token: dict[str, Any]) -> str:
         ctx = run.ctx
         directory = ctx.directory
-        to_list = recipients_of(to(run), directory)
+        if one_to is not None and directory is None:
+            to_list = dry_run_recipient(one_to(run))
+        else:
+            to_list = recipients_of(to(run), directory)
         cc_list = recipients_of(cc(run), directory) if cc is not None else []
         if not to_list and not cc_list:
             run.msg = "no recipients: nothing to send"
