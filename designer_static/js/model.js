@@ -6,7 +6,9 @@ import { clone } from './dom.js';
 
 export const FORMAT = 'bizflow.template/1';
 const GRAPH_KEYS = new Set(['nodes', 'edges']);
-const MINIMAP_LIMIT = 500;
+// Above this many blocks the minimap starts closed: it copies every block in full (the canvas
+// draws only what is in view), which costs as much as drawing them all and delays the first click.
+const MINIMAP_LIMIT = 120;
 const META_ORDER = ['format', 'name', 'description', 'document_type', 'auto_start', 'parameters', 'variables', 'constants'];
 
 /** Holds what is not on the canvas: settings, and edges whose ends do not exist. */
