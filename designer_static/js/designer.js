@@ -23,6 +23,7 @@ const root = document.getElementById('designer');
 const state = { id: null, version: null, enabled: true, savedAt: 0, diagram: null, blocks: null, saving: false };
 
 async function main() {
+  // The marks time the steps of opening in DevTools' performance panel.
   performance.mark('bizflow:modules');
   const templateId = root.dataset.templateId ? Number(root.dataset.templateId) : null;
   // Both requests are already under way (the page started them): wait for them together.
