@@ -134,8 +134,9 @@ def fire_batch(session: Session, claimed: list[tuple[int, int]], now: datetime,
             rest.append(wait_id)
         else:
             plain.append((wait, instance))
+    document_ids = sorted({instance.document_id for _, instance in plain})
     documents = {row.id: row for row in connection.execute(
-        statements["records"], {"ids": sorted({i.document_id for _, i in plain})})} if plain else {}
+        statements["records"], {"ids": document_ids})} if plain else {}
     directory = Directory(session)
     moment = utcnow()
     outcomes: list[Outcome] = []
@@ -191,8 +192,8 @@ def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any
     """Write the outcomes; returns how many outbox messages were written."""
     connection = session.connection()
     statements = _reads(connection.dialect.name == "postgresql")
-    answered = connection.execute(statements["answer"], {"ids": [o.wait_id for o in outcomes],
-                                                  "now": now})
+    answered = connection.execute(statements["answer"],
+                                  {"ids": [o.wait_id for o in outcomes], "now": now})
     if answered.rowcount != len(outcomes):
         raise StaleDataError("a claimed wait was answered by another transaction")
     instance_rows, log_rows, wait_rows = [], [], []

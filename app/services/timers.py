@@ -22,6 +22,7 @@ what a wait is answered with is decided from its request (`due`, `timeout_due`),
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,6 +49,9 @@ BATCH = 200
 # A wait whose firing raised something unexpected is tried again after this pause, not in a
 # tight loop.
 POISON_PAUSE = timedelta(seconds=30)
+HELD_PAUSE = 0.1
+# Per worker thread: whether its last claim found every due wait held by other workers.
+_last_claim = threading.local()
 
 
 def _due_condition(now: datetime) -> Any:
@@ -86,6 +90,7 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
     batch reads the time afresh.
     """
     fired = 0
+    held_elsewhere = False   # due waits were there, but other workers held every one
     for _ in range(max_batches):
         if not has_due_waits(app, now):
             break
@@ -111,8 +116,10 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
             log.warning("a batch of due waits failed; firing them one by one", exc_info=True)
             for wait_id, _instance_id in claimed:
                 fired += fire_one(app, wait_id, moment)
+        held_elsewhere = not claimed
         if len(claimed) < batch and not woke:
             break   # else more may be due: the rest, or parents of children that ended here
+    _last_claim.empty = held_elsewhere
     return fired
 
 
@@ -145,15 +152,17 @@ def _publish(done: resume_batch.Batch) -> None:
 
 
 def next_due_in(app: Flask | None = None, now: datetime | None = None) -> float | None:
-    """Seconds until the due-waits job should run again: 0 while some wait is due (another
-    worker held it, or it fell due meanwhile), else until the next timer or task time limit
+    """Seconds until this thread's due-waits job should run again: 0 while some wait is due
+    (HELD_PAUSE when other workers hold it), else until the next timer or task time limit
     falls due (None: nothing waits). One index lookup per wait kind."""
     now = now or utcnow()
     firsts = [select(Wait.due_at).where(Wait.kind == kind, Wait.state == "open",
                                         Wait.due_at > now)
               .order_by(Wait.due_at).limit(1).scalar_subquery() for kind in ("timer", "task")]
     if has_due_waits(app, now):
-        return 0.0
+        # Held by other workers when this thread's last claim got nothing: they go on with
+        # it themselves, so this one looks again a little later, not in a tight loop.
+        return HELD_PAUSE if getattr(_last_claim, "empty", False) else 0.0
     with read_transaction(app) as session:
         moments = [moment for moment in session.execute(select(*firsts)).one()
                    if moment is not None]

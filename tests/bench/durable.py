@@ -79,7 +79,7 @@ def schedule(app: Any, spacing: float) -> float:
     with read_transaction(app) as session:
         wait_ids = session.scalars(select(Wait.id).where(Wait.state == "open")
                                    .order_by(Wait.id)).all()
-    lead = LEAD_SECONDS + len(wait_ids) / 2000
+    lead = LEAD_SECONDS + len(wait_ids) / 500   # writing them must end before the first is due
     first = utcnow() + timedelta(seconds=lead)
     began = time.monotonic() + lead
     for chunk in range(0, len(wait_ids), 2000):
