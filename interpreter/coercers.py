@@ -13,6 +13,7 @@ from typing import Any
 from interpreter.fields import MAX_STRING_LENGTH, MAX_TEXT_LENGTH, FieldDef, coerce_value
 
 _MAX_INT = 2**63 - 1
+_MIN_INT = -_MAX_INT
 Coercer = Callable[[Any], Any]
 
 
@@ -115,8 +116,10 @@ def coerce_document(checks: dict[str, tuple[int, Any, FieldDef]],
         elif kind == _OPTION:
             ok = cls is str and value in arg
         elif kind == _NUMBER:
-            ok = (cls is int and -_MAX_INT <= value <= _MAX_INT) or (
-                cls is float and math.isfinite(value) and not value.is_integer())
+            # value - value is 0.0 exactly for a finite float (nan for inf and nan), and a
+            # finite float is integral exactly when value % 1.0 is 0.0.
+            ok = (cls is int and _MIN_INT <= value <= _MAX_INT) or (
+                cls is float and value - value == 0.0 and value % 1.0 != 0.0)
         elif kind == _BOOLEAN:
             ok = cls is bool
         elif kind == _STATUS:

@@ -31,8 +31,9 @@ def run(tpl: Template, fields: Mapping[str, Any] | None = None,
     else:
         when = now
     try:
-        params = tpl.check_parameters(parameters) if parameters or tpl.parameters else {}
-        document = _document(tpl, fields)
+        params = tpl.check_parameters(parameters) if parameters or tpl.parameters else _NONE
+        document = coerce_document(tpl.document_checks, fields) if fields.__class__ is dict \
+            else _document(tpl, fields)
     except (TemplateError, FieldValueError) as exc:
         messages = [e["message"] for e in exc.errors] if isinstance(exc, TemplateError) \
             else [exc.message]
@@ -66,6 +67,9 @@ def run(tpl: Template, fields: Mapping[str, Any] | None = None,
         effects.extend(step.effects)
         log.extend(step.log)
     return _result(step.status, step.document, changes, effects, step.variables, log, step.error)
+
+
+_NONE: dict[str, Any] = {}   # no parameters: shared, as runs only read parameters
 
 
 def _document(tpl: Template, fields: Mapping[str, Any] | None) -> dict[str, Any]:
