@@ -91,11 +91,13 @@ def _compile_text(text: str, statics: Statics, path: str,
     for problem in problems:
         _report(errors, problem, path, "")
     pieces: list[str | Compiled] = []
+    fields_only = True
     for part in parts:
         if isinstance(part, str):
             pieces.append(part)
             continue
         reference, column = part
+        fields_only = fields_only and reference.kind == "Document" and not reference.prop
         try:
             pieces.append(compile_reference(reference, statics, column))
         except ExpressionError as exc:
@@ -104,7 +106,30 @@ def _compile_text(text: str, statics: Statics, path: str,
         return _constant(None)
     if len(pieces) == 1 and not isinstance(pieces[0], str):
         return pieces[0]  # exactly one substitution: the value keeps its type
+    if fields_only and len(pieces) > 3:
+        return _join_fields(parts)
     return _join(pieces)
+
+
+def _join_fields(parts: list) -> Compiled:
+    # Text around several {=Document:CODE}: the fields are read straight from the document.
+    template = [part if isinstance(part, str) else "" for part in parts]
+    codes = tuple((index, part[0].name) for index, part in enumerate(parts)
+                  if not isinstance(part, str))
+
+    def run(scope: Scope) -> str:
+        field = scope.document
+        out = template.copy()
+        for index, code in codes:
+            value = field(code)
+            cls = value.__class__
+            out[index] = value if cls is str else str(value) if cls is int \
+                else render_text(value)
+        text = "".join(out)
+        if len(text) > MAX_STRING:
+            check_string_size(len(text))
+        return text
+    return run
 
 
 def _join(pieces: list[str | Compiled]) -> Compiled:
