@@ -111,7 +111,7 @@ def fire_due_waits(app: Flask | None = None, batch: int = BATCH, max_batches: in
                     count += _fire(session, wait_id, moment, loaded=True)
                 woke = bool(session.info.pop(_WOKE_PARENTS, False))
             fired += count
-            _publish(done)
+            _publish(app, done)
         except Exception:
             log.warning("a batch of due waits failed; firing them one by one", exc_info=True)
             for wait_id, _instance_id in claimed:
@@ -140,13 +140,17 @@ def _wake_parents(session: Session, instance_ids: list[int], now: datetime) -> N
         session.info[_WOKE_PARENTS] = True
 
 
-def _publish(done: resume_batch.Batch) -> None:
-    """The live updates of instances stepped by the batch path, after its commit."""
+def _publish(app: Flask | None, done: resume_batch.Batch) -> None:
+    """The live updates of instances stepped by the batch path, after its commit (through
+    `app`'s Socket.IO server; none without an app, e.g. in a script)."""
+    from flask import has_app_context
+
     from app import worker
     from app.realtime import publish
 
-    for payload in done.events:
-        publish("instance", payload, room=f"instance:{payload['id']}")
+    if app is not None or has_app_context():
+        for payload in done.events:
+            publish("instance", payload, room=f"instance:{payload['id']}", app=app)
     if done.messages:
         worker.wake()   # deliver them now
 

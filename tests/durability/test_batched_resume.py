@@ -136,3 +136,24 @@ def test_the_batch_takes_plain_timers_and_leaves_the_others(app, api):
     assert done.rest == [open_wait(app, changing)] and done.messages == 1
     assert api.ok("GET", f"/instances/{plain}")["current_nodes"] == ["again"]
     assert api.ok("GET", f"/instances/{changing}")["status"] == "waiting"
+
+
+def test_a_batched_step_reaches_the_browsers_watching_its_instance(app, api):
+    from app.realtime import socketio_of
+    from tests.conftest import ADMIN_PASSWORD
+
+    instance = start_on_new_lead(api, TWO_PAUSES)
+    browser = app.test_client()
+    browser.post("/login", data={"login": "admin", "password": ADMIN_PASSWORD})
+    socket = socketio_of(app).test_client(app, flask_test_client=browser)
+    try:
+        assert socket.emit("watch_instance", {"id": instance["id"]}, callback=True) == \
+            {"ok": True}
+        socket.get_received()
+        assert fire(app, later(3700)) == 1   # outside any app context, like a script
+        updates = [event["args"][0] for event in socket.get_received()
+                   if event["name"] == "instance"]
+        assert [(u["id"], u["status"], u["current_nodes"]) for u in updates] == [
+            (instance["id"], "waiting", ["again"])]
+    finally:
+        socket.disconnect()
