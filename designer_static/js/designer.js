@@ -341,14 +341,17 @@ async function validate(announce) {
   return { valid, errors };
 }
 
-/**
- * The server's validation errors of `template`, after the canvas's blocks' required inputs left
- * empty (an SMS text of spaces passes the server's schema) unless the server named that
- * block and property already.
- */
+/** The problems of `template`: the server's validation errors and the blocks' empty inputs. */
 async function problemsOf(template) {
   const result = await api('POST', '/templates/validate', template);
-  const server = result.errors || [];
+  return withMissingInputs(result.errors || []);
+}
+
+/**
+ * `server` errors after the canvas's blocks' required inputs left empty (an SMS text of spaces
+ * passes the server's schema), unless the server named that block and property already.
+ */
+function withMissingInputs(server) {
   const named = new Set(server.map((e) => `${e.node}/${requiredProperty(e) || ''}`));
   return [...missingInputErrors(state.diagram).filter((e) => !named.has(`${e.node}/${e.field}`)), ...server];
 }
@@ -471,11 +474,12 @@ async function importFile(file) {
   }
   if (!template || typeof template !== 'object' || Array.isArray(template)) throw new Error(`${file.name} does not hold a template object`);
   if (isDirty() && !(await confirmDialog('Replace the canvas?', 'The imported template replaces what is on the canvas now (unsaved changes are lost). Save afterwards to keep it.', 'Import'))) return;
+  // The file as it was is checked (the canvas leaves out what it cannot draw), then drawn.
+  const result = await api('POST', '/templates/validate', template);
   openTemplate(template, null);
   state.savedAt = -2; // an imported template is unsaved until saved
   updateStatus();
-  // The file as it was (the canvas leaves out what it cannot draw) and the blocks' inputs.
-  const errors = await problemsOf(template);
+  const errors = withMissingInputs(result.errors || []);
   showProblems(errors);
   notice(errors.length ? `Imported ${file.name} with ${errors.length} problem(s)` : `Imported ${file.name}; save to keep it`, errors.length ? 'error' : 'success');
 }
