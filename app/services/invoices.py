@@ -18,11 +18,7 @@ from app.models.base import utcnow
 from app.models.invoices import KINDS, STATUSES, Invoice
 from app.models.processes import Instance
 from app.models.records import Record
-from app.services import (
-    history,
-    invoice_block,  # noqa: F401  (registers the create_invoice block)
-    triggers,
-)
+from app.services import history, triggers
 from app.services.instances import register_call_handler
 from interpreter.fields import FieldValueError, coerce_value, field_map
 

@@ -1,17 +1,14 @@
 """The `create_invoice` block (deal templates): asks the host to add an invoice or a quote.
 
-Pure like the interpreter's own blocks (it only returns a `call` wait); it lives with the host
-because invoices are host items, not a document type, and is added to the interpreter's
-registry when this module is imported (the app imports it through services.invoices). The
-"create from source" robot of a deal compiles to it. Offline `bizflow validate` does not
-know it.
+Invoices and quotes are items of a deal kept by the host, not a document type, so the block
+only returns a `call` wait that the app answers. The "create from source" robot of a deal
+compiles to it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from interpreter.blocks import REGISTRY
 from interpreter.blocks.definition import (
     Behaviour,
     BlockType,
@@ -70,5 +67,3 @@ BLOCK = BlockType(
     }),
     compile=_compile,
 )
-
-REGISTRY.setdefault(BLOCK.type, BLOCK)
