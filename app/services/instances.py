@@ -472,7 +472,17 @@ def _answer_call(session: Session, instance: Instance, record: Record,
     handler = CALL_HANDLERS.get(action)
     if handler is None:
         raise _StepFailed(wait.get("node"), f"{action}: this installation cannot do that yet")
-    return handler(session, instance, record, request)
+    # A refusal (a bad field of the new document, a missing template...) is answered to the
+    # block, which fails with it: the failure names the right block, and a block with
+    # `on_error: continue` (every robot) lets the rest of the step go on.
+    savepoint = _StepSavepoint(session)
+    try:
+        answer = handler(session, instance, record, request)
+    except (ApiError, FieldValueError) as refusal:
+        savepoint.rollback()
+        return {"error": str(refusal)}
+    savepoint.commit()
+    return answer
 
 
 def _store_failure(session: Session, instance: Instance, failure: _StepFailed,

@@ -20,7 +20,13 @@ from interpreter.recipients import resolve_users
 
 
 def call_result(run: Any, node_id: str, data: Any, name: str) -> Any:
-    """Store the id the host answered a call wait with as the block's output."""
+    """Store the id the host answered a call wait with as the block's output.
+
+    A host that refused the action answers `{"error": message}`: the block fails with it, so
+    the failure is this block's (and `on_error: continue` can let the process go on).
+    """
+    if "error" in data:
+        raise BlockError(f"refused: {data['error']}")
     if name not in data:
         raise BlockError(f"the host's answer has no {name}")
     run.outputs[node_id] = {name: data[name]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from interpreter.blocks.definition import Behaviour, BlockType, Wait, properties
+from interpreter.errors import BlockError
 
 
 def _compile(node: Any, env: Any) -> Behaviour:
@@ -13,6 +14,8 @@ def _compile(node: Any, env: Any) -> Behaviour:
         return Wait("call", {"action": "delete_document"})
 
     def resume(run: Any, token: dict[str, Any], data: Any) -> str:
+        if "error" in data:
+            raise BlockError(f"refused: {data['error']}")
         run.msg = "document deleted"
         return "next"
 

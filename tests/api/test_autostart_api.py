@@ -234,3 +234,27 @@ def test_a_failing_step_leaves_no_document_it_created(api):
     # The failed step's objects are gone from the session too: the next lead works.
     again = api.post("/leads", {"fields": {"TITLE": "second"}}).get_json()
     assert api.get(f"/leads/{again['id']}").get_json()["fields"].get("COMMENTS") is None
+
+
+def test_a_refused_create_document_fails_its_own_block_or_goes_on_with_on_error(api):
+    """The CRM refuses the new deal (no user 999999): the failure is the create_document
+    block's; with `on_error: continue` the rest of the step still takes effect."""
+    make = {"id": "make", "type": "create_document", "properties": {
+        "document_type": "deal", "fields": {"TITLE": "for nobody", "ASSIGNED_BY_ID": 999999}}}
+    strict = create_template(api, flow("Strict", ["create"], [make, modify("note", COMMENTS="x")]))
+    lead = api.post("/leads", {"fields": {"TITLE": "one"}}).get_json()
+    (failed,) = instances_of(api, strict)
+    assert failed["status"] == "failed" and failed["error"]["node"] == "make"
+    assert "refused" in failed["error"]["message"]
+    assert api.get(f"/leads/{lead['id']}").get_json()["fields"].get("COMMENTS") is None
+    assert api.patch(f"/templates/{strict}", {"enabled": False}).status_code == 200
+
+    lenient = create_template(api, flow("Lenient", ["create"], [
+        {**make, "on_error": "continue"}, modify("note", COMMENTS="went on")]))
+    lead = api.post("/leads", {"fields": {"TITLE": "two"}}).get_json()
+    assert lead["fields"]["COMMENTS"] == "went on"
+    (instance,) = instances_of(api, lenient)
+    assert instance["status"] == "completed"
+    log = api.get(f"/instances/{instance['id']}").get_json()["log"]
+    assert any(entry["node"] == "make" and "refused" in entry["message"] for entry in log)
+    assert api.get("/deals").get_json()["total"] == 0
