@@ -105,7 +105,7 @@ def coerce_document(checks: dict[str, tuple[int, Any, FieldDef]],
     fixes = None
     for code, value in values.items():
         check = checks.get(code)
-        if check is None or value is None:
+        if check is None:
             continue
         kind, arg, field = check
         cls = value.__class__
@@ -126,7 +126,7 @@ def coerce_document(checks: dict[str, tuple[int, Any, FieldDef]],
             ok = cls is str and 0 < len(value) <= 64 and value == value.strip()
         else:
             ok = False
-        if not ok:
+        if not ok and value is not None:   # None (no value) passes, and is rare: tested last
             if fixes is None:
                 fixes = {}
             fixes[code] = coerce_value(field, value)

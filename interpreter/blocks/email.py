@@ -36,19 +36,28 @@ def recipients_of(values: Any, directory: Any) -> list[str]:
     return list(cached)
 
 
-def dry_run_recipient(value: Any) -> list[str]:
-    """recipients_of([value], None), cached by the value itself (the usual single recipient)."""
+def dry_run_recipient(value: Any) -> tuple[list[str], str]:
+    """recipients_of([value], None) and the block's log message for them, cached by the value
+    itself (the usual single recipient); the list is shared, so the caller copies it."""
     if value.__class__ is not int and value.__class__ is not str:
-        return resolve_recipients([value], None)
+        resolved = resolve_recipients([value], None)
+        return resolved, sent_message(resolved)
     cached = _DRY_RUN_SINGLE.get(value)
     if cached is None:
         if len(_DRY_RUN_SINGLE) >= _DRY_RUN_CACHE_SIZE:
             _DRY_RUN_SINGLE.clear()
-        cached = _DRY_RUN_SINGLE[value] = resolve_recipients([value], None)
-    return list(cached)
+        resolved = resolve_recipients([value], None)
+        cached = _DRY_RUN_SINGLE[value] = (resolved, sent_message(resolved))
+    return cached
 
 
-_DRY_RUN_SINGLE: dict[Any, list[str]] = {}
+def sent_message(shown: list[str]) -> str:
+    """The log message of a sent e-mail, naming its recipients."""
+    return f"e-mail to {shown[0]}" if len(shown) == 1 else \
+        "e-mail to " + ", ".join(map(str, shown))
+
+
+_DRY_RUN_SINGLE: dict[Any, tuple[list[str], str]] = {}
 
 
 def compile_recipients(raw: Any, env: Any, *parts: Any) -> Any:
@@ -82,11 +91,14 @@ def _compile(node: Any, env: Any) -> Behaviour:
     def execute(run: Any, token: dict[str, Any]) -> str:
         ctx = run.ctx
         directory = ctx.directory
-        if one_to is not None and directory is None:
-            to_list = dry_run_recipient(one_to(run))
+        if one_to is not None and directory is None and cc is None:
+            to_list, message = dry_run_recipient(one_to(run))
+            to_list = list(to_list)
+            cc_list = []
         else:
             to_list = recipients_of(to(run), directory)
-        cc_list = recipients_of(cc(run), directory) if cc is not None else []
+            cc_list = recipients_of(cc(run), directory) if cc is not None else []
+            message = sent_message(to_list or cc_list)
         if not to_list and not cc_list:
             run.msg = "no recipients: nothing to send"
             return "next"
@@ -102,9 +114,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
             "subject": subject(run), "body": body(run), "format": body_format,
             "message_id": message_id,
         })
-        shown = to_list or cc_list
-        run.msg = f"e-mail to {shown[0]}" if len(shown) == 1 else \
-            "e-mail to " + ", ".join(map(str, shown))
+        run.msg = message
         return "next"
 
     return Behaviour(execute)
