@@ -70,66 +70,59 @@ def fast_coercer(field: FieldDef) -> Coercer:
     return slow
 
 
-def document_checks(fields: dict[str, FieldDef]) -> dict[str, tuple[int, Any, FieldDef]]:
-    """Per field code, how `coerce_document` recognises a canonical value cheaply."""
-    checks = {}
-    for code, field in fields.items():
-        kind = field.type
-        if field.multiple:
-            spec: tuple[int, Any] = (_SLOW, None)
-        elif kind in ("string", "text"):
-            spec = (_TEXT, MAX_STRING_LENGTH if kind == "string" else MAX_TEXT_LENGTH)
-        elif kind in ("integer", "user", "crm_ref"):
-            spec = (_INTEGER, -_MAX_INT if kind == "integer" else 1)
-        elif kind == "list" and field.options:
-            spec = (_OPTION, frozenset(key for key, _ in field.options))
-        elif kind == "number":
-            spec = (_NUMBER, None)
-        elif kind == "boolean":
-            spec = (_BOOLEAN, None)
-        elif kind == "crm_status":
-            spec = (_STATUS, None)
-        else:
-            spec = (_SLOW, None)
-        checks[code] = (*spec, field)
-    return checks
+def document_checks(fields: dict[str, FieldDef]) -> dict[str, tuple[Callable[[Any], bool],
+                                                                   FieldDef]]:
+    """Per field code, a test that a value is already canonical, and the field to coerce it by
+    when it is not. One small test per field type: cheaper than one test branching on it."""
+    return {code: (_canonical_test(field), field) for code, field in fields.items()}
 
 
-_SLOW, _TEXT, _INTEGER, _OPTION, _NUMBER, _BOOLEAN, _STATUS = range(7)
+def _canonical_test(field: FieldDef) -> Callable[[Any], bool]:
+    kind = field.type
+    if field.multiple:
+        return _never
+    if kind in ("string", "text"):
+        limit = MAX_STRING_LENGTH if kind == "string" else MAX_TEXT_LENGTH
+        return lambda value: value.__class__ is str and len(value) <= limit
+    if kind in ("integer", "user", "crm_ref"):
+        low = -_MAX_INT if kind == "integer" else 1
+        return lambda value: value.__class__ is int and low <= value <= _MAX_INT
+    if kind == "list" and field.options:
+        options = frozenset(key for key, _ in field.options)
+        return lambda value: value.__class__ is str and value in options
+    if kind == "number":
+        return _canonical_number
+    if kind == "boolean":
+        return lambda value: value.__class__ is bool
+    if kind == "crm_status":
+        return lambda value: value.__class__ is str and 0 < len(value) <= 64 \
+            and value == value.strip()
+    return _never
 
 
-def coerce_document(checks: dict[str, tuple[int, Any, FieldDef]],
+def _canonical_number(value: Any) -> bool:
+    # value - value is 0.0 exactly for a finite float (nan for inf and nan), and a finite
+    # float is integral exactly when value % 1.0 is 0.0.
+    cls = value.__class__
+    return (cls is float and value - value == 0.0 and value % 1.0 != 0.0) or (
+        cls is int and _MIN_INT <= value <= _MAX_INT)
+
+
+def _never(value: Any) -> bool:
+    return False
+
+
+def coerce_document(checks: dict[str, tuple[Callable[[Any], bool], FieldDef]],
                     values: dict[str, Any]) -> dict[str, Any]:
     """`values` with every known field coerced (FieldValueError on a bad one); unknown codes
-    are kept as given. The checks are inlined: this runs once per dry run."""
+    are kept as given, and so are None values (no value)."""
     fixes = None
     for code, value in values.items():
         check = checks.get(code)
-        if check is None:
-            continue
-        kind, arg, field = check
-        cls = value.__class__
-        if kind == _TEXT:
-            ok = cls is str and len(value) <= arg
-        elif kind == _INTEGER:
-            ok = cls is int and arg <= value <= _MAX_INT
-        elif kind == _OPTION:
-            ok = cls is str and value in arg
-        elif kind == _NUMBER:
-            # value - value is 0.0 exactly for a finite float (nan for inf and nan), and a
-            # finite float is integral exactly when value % 1.0 is 0.0.
-            ok = (cls is int and _MIN_INT <= value <= _MAX_INT) or (
-                cls is float and value - value == 0.0 and value % 1.0 != 0.0)
-        elif kind == _BOOLEAN:
-            ok = cls is bool
-        elif kind == _STATUS:
-            ok = cls is str and 0 < len(value) <= 64 and value == value.strip()
-        else:
-            ok = False
-        if not ok and value is not None:   # None (no value) passes, and is rare: tested last
+        if check is not None and not check[0](value) and value is not None:
             if fixes is None:
                 fixes = {}
-            fixes[code] = coerce_value(field, value)
+            fixes[code] = coerce_value(check[1], value)
     result = dict(values)
     if fixes:
         result.update(fixes)
