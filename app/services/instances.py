@@ -331,7 +331,7 @@ def _advance(session: Session, tpl: Any, instance: Instance, record: Record, ste
         outbox.add_message(session, kind, payload, key, instance_id=instance.id)
     _update_instance(session, instance, {
         "steps": seq, "status": step.status, "state": step.state,
-        "variables": step.variables, "current_nodes": _waiting_nodes(step.waits),
+        "variables": step.variables, "current_nodes": waiting_nodes(step.waits),
         "error": None, "updated_at": now,
         "finished_at": now if step.status in FINISHED_STATUSES else instance.finished_at})
     _write_log(session, instance, applied_log)
@@ -434,7 +434,7 @@ def _write_waits(session: Session, instance: Instance, seq: int, waits: list[dic
             continue
         request = dict(wait.get("request") or {})
         row = Wait(instance_id=instance.id, token=token, node=wait.get("node"),
-                   kind=wait["kind"], request=request, due_at=_due_at(request))
+                   kind=wait["kind"], request=request, due_at=wait_due_at(request))
         session.add(row)
         for listener in WAIT_LISTENERS.get(wait["kind"], ()):
             listener(session, instance, row)
@@ -447,7 +447,8 @@ def _write_waits(session: Session, instance: Instance, seq: int, waits: list[dic
             index += 1
 
 
-def _due_at(request: Mapping[str, Any]) -> datetime | None:
+def wait_due_at(request: Mapping[str, Any]) -> datetime | None:
+    """When a wait with this request falls due (its `due` or task `timeout_due`), if ever."""
     due = request.get("due") or request.get("timeout_due")
     if not isinstance(due, str):
         return None
@@ -457,7 +458,7 @@ def _due_at(request: Mapping[str, Any]) -> datetime | None:
         return None
 
 
-def _waiting_nodes(waits: list[dict[str, Any]]) -> list[str]:
+def waiting_nodes(waits: list[dict[str, Any]]) -> list[str]:
     nodes: list[str] = []
     for wait in waits:
         if wait.get("node") not in nodes:

@@ -40,6 +40,7 @@ from app.models.processes import FINISHED_STATUSES, Instance, InstanceLogEntry, 
 from app.models.records import Record
 from app.services import outbox
 from app.services.directory import Directory
+from app.services.instances import wait_due_at, waiting_nodes
 from app.services.templates import compiled_template
 from interpreter import Context, resume
 from interpreter.fields import parse_datetime
@@ -211,7 +212,7 @@ def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any
             "b_id": instance.id, "b_version": instance.lock_version,
             "lock_version": instance.lock_version + 1, "steps": seq, "status": step.status,
             "state": step.state, "variables": step.variables,
-            "current_nodes": _waiting_nodes(step.waits), "error": None, "updated_at": now,
+            "current_nodes": waiting_nodes(step.waits), "error": None, "updated_at": now,
             "finished_at": now if finished else instance.finished_at})
         for entry in step.log:
             at = entry.get("at")
@@ -233,7 +234,7 @@ def _write(session: Session, outcomes: list[Outcome], now: datetime, finish: Any
             request = dict(new.get("request") or {})
             wait_rows.append({"instance_id": instance.id, "token": token,
                               "node": new.get("node"), "kind": new["kind"],
-                              "request": request, "due_at": _due_at(request),
+                              "request": request, "due_at": wait_due_at(request),
                               "state": "open", "response": None, "created_at": now,
                               "answered_at": None})
     if connection.dialect.name == "postgresql":
@@ -293,27 +294,9 @@ def _pg_insert_log(connection: Any, rows: list[dict[str, Any]]) -> None:
     connection.exec_driver_sql(_PG_INSERT_LOG, {"rows": _pg_rows(rows)})
 
 
-def _waiting_nodes(waits: list[dict[str, Any]]) -> list[str]:
-    nodes: list[str] = []
-    for wait in waits:
-        if wait.get("node") not in nodes:
-            nodes.append(wait.get("node"))
-    return nodes
-
-
-def _due_at(request: dict[str, Any]) -> datetime | None:
-    due = request.get("due")
-    if not isinstance(due, str):
-        return None
-    try:
-        return datetime.fromisoformat(due)
-    except ValueError:
-        return None
-
-
 def _event(outcome: Outcome) -> dict[str, Any]:
     """The live update of instances.publish, for one instance stepped here."""
     instance, step = outcome.instance, outcome.step
     return {"id": instance.id, "template_id": instance.template_id, "status": step.status,
-            "current_nodes": _waiting_nodes(step.waits), "error": None,
+            "current_nodes": waiting_nodes(step.waits), "error": None,
             "document_type": instance.document_type, "document_id": instance.document_id}
