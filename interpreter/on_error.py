@@ -11,6 +11,10 @@ from typing import Any
 from interpreter.blocks.definition import Recovered
 from interpreter.runtime import StateError, failure_message
 
+# How the log message of a recovered failure starts; hosts that keep only the message (the
+# app's instance log) tell a failed block from a successful one by it.
+RECOVERED_PREFIX = "failed, continuing (on_error: continue): "
+
 
 def continue_on_error(execute: Callable, resume: Callable | None) -> tuple[Callable, Any]:
     """`execute` and `resume` wrapped so that an exception becomes a Recovered outcome."""
@@ -55,5 +59,5 @@ def _recover(run: Any, saved: tuple, exc: Exception) -> Recovered:
     del run.effects[effects:]
     run.seq = seq
     message = failure_message(exc, run)
-    run.msg = f"failed, continuing (on_error: continue): {message}"
+    run.msg = RECOVERED_PREFIX + message
     return Recovered(message)

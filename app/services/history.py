@@ -11,14 +11,11 @@ from app.models.automation import HistoryEntry
 from app.models.processes import Instance, InstanceLogEntry, OutboxMessage, TemplateVersion
 from app.models.records import Record
 from app.services.record_events import Origin
+from interpreter.on_error import RECOVERED_PREFIX
 
 # Instance log types that are bookkeeping, not something a robot did.
 # (terminations are written as our own "cancelled" entries, with the reason).
 _QUIET_TYPES = ("start", "end", "condition", "parallel", "join", "terminate")
-# How the interpreter words the log entry of a block with on_error "continue" that failed
-# (interpreter/on_error.py); the instance log keeps only the message, so this prefix is how a
-# robot's failure is told apart from its success.
-FAILED_PREFIX = "failed, continuing (on_error: continue): "
 # Suffixes robots_compile gives a robot's helper nodes (R1_if, R1_timing...).
 _ROBOT_NODE_SUFFIXES = ("_has_date", "_timing", "_if", "_still", "_wait", "_stop")
 
@@ -75,8 +72,9 @@ def _robot_title(titles: dict[tuple[int, int, str], str], version: tuple[int, in
 def _log_item(log: InstanceLogEntry, titles: dict[tuple[int, int, str], str],
               version: tuple[int, int]) -> dict[str, Any]:
     data = {"instance_id": log.instance_id, "node": log.node, "type": log.type}
-    if log.message.startswith(FAILED_PREFIX):
-        error = log.message[len(FAILED_PREFIX):]
+    # The instance log keeps only the message: the prefix tells a failed robot from one that ran.
+    if log.message.startswith(RECOVERED_PREFIX):
+        error = log.message[len(RECOVERED_PREFIX):]
         title = _robot_title(titles, version, log.node) or log.node or log.type
         return {"id": None, "at": log.at.isoformat(timespec="seconds"),
                 "kind": "robot_failed", "message": f"robot {title} failed: {error}",
@@ -104,7 +102,7 @@ def record_history(session: Session, document_type: str, document_id: int,
         for log in session.scalars(select(InstanceLogEntry).where(
                 InstanceLogEntry.instance_id.in_(instances),
                 InstanceLogEntry.type.not_in(_QUIET_TYPES) | InstanceLogEntry.message.startswith(
-                    FAILED_PREFIX)).order_by(InstanceLogEntry.id).limit(limit)):
+                    RECOVERED_PREFIX)).order_by(InstanceLogEntry.id).limit(limit)):
             items.append(_log_item(log, titles, instances[log.instance_id]))
         for mail in session.scalars(select(OutboxMessage).where(
                 OutboxMessage.instance_id.in_(instances),
