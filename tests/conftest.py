@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from tests.pg_temp import temporary_database
 
@@ -43,13 +43,17 @@ def migrated_pg_url(pg_url: str) -> str:
 
 
 def _empty_postgres(url: str) -> None:
-    # Deleting the few rows a test wrote is much faster than TRUNCATE or a new schema.
+    # Deleting the few rows a test wrote is much faster than TRUNCATE or a new schema. The
+    # configuration token row stays (the migration wrote it; the deletes renew its token).
     from app.models import Base
 
     engine = create_engine(url)
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+            if table.name != "config_state":
+                connection.execute(table.delete())
+        connection.execute(text("INSERT INTO config_state (id, token) SELECT 1, 0 "
+                                "WHERE NOT EXISTS (SELECT 1 FROM config_state)"))
     engine.dispose()
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from app.api.errors import ApiError, json_body
 from app.api.openapi import operation
 from app.auth import admin_required, login_required
-from app.db import get_engine, read_transaction, transaction
+from app.db import read_transaction, transaction
 from app.models.records import CustomField
-from app.services.records import COLLECTION_OF, fields_of, forget_custom_fields
+from app.services.records import COLLECTION_OF, fields_of
 from interpreter.fields import DOCUMENT_TYPES, FIELD_TYPES, FieldDef, custom_field
 
 bp = Blueprint("document_types", __name__)
@@ -82,7 +82,6 @@ def add_field(document_type: str):
                                 title=field.title, multiple=field.multiple,
                                 required=field.required,
                                 options=[list(option) for option in field.options]))
-    forget_custom_fields(get_engine(), document_type)
     return _field_to_api(field), 201
 
 

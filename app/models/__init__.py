@@ -3,7 +3,7 @@
 Add your model module to the import line below (one-line edit).
 """
 
-from app.models import automation, invoices, processes, records, tasks, users  # noqa: F401
+from app.models import automation, config, invoices, processes, records, tasks, users  # noqa: F401
 from app.models.base import Base
 
 __all__ = ["Base"]

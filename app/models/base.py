@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 from sqlalchemy.types import TypeDecorator
 
 # Stable constraint names so that Alembic migrations are the same on SQLite and PostgreSQL.
@@ -58,3 +58,20 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC (the default of every timestamp column)."""
     return datetime.now(UTC)
+
+
+M = TypeVar("M", bound=Base)
+
+
+def as_loaded(model: type[M], values: dict[str, Any]) -> M:
+    """An object of `model` holding `values` (primary key included) as if just read from its
+    row: detached, with no pending change; add it to a session to use it there.
+
+    For rows written with a Core INSERT: the instrumented constructor would fire an attribute
+    event per column, several times the cost of the INSERT itself. No column type here tracks
+    in-place changes, so the values are stored exactly as loading would store them.
+    """
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    return instance

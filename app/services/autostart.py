@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.models.processes import Template
 from app.models.records import Record
-from app.services.instances import start_instance
+from app.services import config_cache
+from app.services.instances import TemplateKey, start_instance
 from app.services.record_events import Origin, on_record_created, on_record_updated
 
 _TEMPLATES = Template.__table__
@@ -23,13 +24,18 @@ _ENABLED_OF_TYPE = select(_TEMPLATES.c.id, _TEMPLATES.c.version, _TEMPLATES.c.au
     _TEMPLATES.c.deleted_at.is_(None)).order_by(_TEMPLATES.c.id)
 
 
-def templates_starting_on(session: Session, document_type: str, event: str) -> list[Any]:
-    """(id, version) rows of the enabled templates of `document_type` that start on `event`.
+def templates_starting_on(session: Session, document_type: str, event: str
+                          ) -> tuple[TemplateKey, ...]:
+    """(id, version) of the enabled templates of `document_type` that start on `event`.
 
-    Only the columns needed are read: this query runs for every record created or changed.
+    Asked for every record created or changed: cached until a template changes.
     """
-    rows = session.connection().execute(_ENABLED_OF_TYPE, {"document_type": document_type})
-    return [row for row in rows if event in (row.auto_start or ())]
+    def load(session: Session) -> tuple[TemplateKey, ...]:
+        rows = session.connection().execute(_ENABLED_OF_TYPE, {"document_type": document_type})
+        return tuple(TemplateKey(row.id, row.version) for row in rows
+                     if event in (row.auto_start or ()))
+
+    return config_cache.cached(session, ("autostart", document_type, event), load)
 
 
 @on_record_created

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.db import is_sqlite, read_transaction, transaction
+from app.driver_statements import DriverStatement
 from app.models.base import utcnow
 from app.models.processes import OUTBOX_KINDS, OutboxMessage
 from app.services import mail
@@ -55,16 +56,21 @@ def add_message(session: Session, kind: str, payload: dict[str, Any], key: str,
     if kind == "email":
         payload = {**payload, "message_id": mail.message_id_for(
             f"{key}.{secrets.token_hex(4)}", _mail_from())}
-    message_id = session.connection().execute(_INSERT_MESSAGE, {
+    now = utcnow()
+    message_id = _INSERT_MESSAGE.execute(session, {
         "kind": kind, "payload": payload, "idempotency_key": key, "instance_id": instance_id,
-        "state": "pending", "attempts": 0, "next_attempt_at": utcnow()}).scalar_one()
+        "state": "pending", "attempts": 0, "next_attempt_at": now,
+        "created_at": now}).fetchone()[0]
     if kind == "email" and instance_id:
         session.info.setdefault(PROCESS_EMAILS, []).append(message_id)
     return message_id
 
 
 PROCESS_EMAILS = "bizflow.process_emails"
-_INSERT_MESSAGE = insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id)
+_INSERT_MESSAGE = DriverStatement(
+    insert(OutboxMessage.__table__).returning(OutboxMessage.__table__.c.id),
+    ("kind", "payload", "idempotency_key", "instance_id", "state", "attempts",
+     "next_attempt_at", "created_at"))
 
 
 def _mail_from() -> str:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.api.errors import ApiError
 from app.models.automation import Pipeline, PipelineStage, StageRobots, Trigger
 from app.models.records import Record
-from app.services import record_events
+from app.services import config_cache, record_events
 from interpreter.fields import DEFAULT_DEAL_STAGES, DEFAULT_LEAD_STATUSES, FieldValueError
 
 PIPELINE_TYPES = ("lead", "deal")
@@ -88,12 +88,11 @@ def list_stages(session: Session, document_type: str,
 
 def default_stage(session: Session, document_type: str, category_id: int = 0) -> str | None:
     """The first stage of a pipeline: where a new record starts when none is given."""
-    # Runs on every new lead and deal: one column of one row, a Core query (the ORM path
-    # costs several times more CPU); pending stages are flushed first, as autoflush would.
-    if session.autoflush:
-        session.flush()
-    return session.connection().execute(_DEFAULT_STAGE, {
-        "document_type": document_type, "category_id": category_id}).scalar()
+    # Runs on every new lead and deal: cached until the stages change.
+    return config_cache.cached(
+        session, ("default_stage", document_type, category_id),
+        lambda s: s.connection().execute(_DEFAULT_STAGE, {
+            "document_type": document_type, "category_id": category_id}).scalar())
 
 
 _STAGES = PipelineStage.__table__

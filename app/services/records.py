@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -11,15 +10,16 @@ from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, bindparam, cast, func, insert, inspect, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.api.errors import ApiError
-from app.models.base import utcnow
+from app.driver_statements import DriverStatement
+from app.models.base import as_loaded, utcnow
 from app.models.records import CustomField, Record
 from app.models.users import User
-from app.services import record_events
+from app.services import config_cache, record_events
 from app.services.record_events import Origin
 from interpreter.fields import (
     DOCUMENT_TYPES,
@@ -45,54 +45,32 @@ def check_document_type(document_type: str) -> None:
                        f"expected one of {', '.join(DOCUMENT_TYPES)}")
 
 
-# Custom field definitions are read on every create and update, and change rarely: they are
-# cached per database for a few seconds (another process sees a new field within that time;
-# this process at once, see forget_custom_fields). The field map built from them is cached
-# with them (read-only: it is shared by every caller).
-_CUSTOM_FIELDS_TTL = 5.0
-
-
+# Custom field definitions are read on every create and update and change rarely: they and
+# the field map built from them are cached until the custom fields change (config_cache).
 @dataclass(frozen=True)
 class _CachedFields:
-    at: float
-    custom: list[FieldDef]
+    custom: tuple[FieldDef, ...]
     defs: Mapping[str, FieldDef]
 
 
-# Keyed by the engine's connection pool (shared by its read and write engines).
-_custom_cache: weakref.WeakKeyDictionary[Any, dict[str, _CachedFields]] = \
-    weakref.WeakKeyDictionary()
-
-
-def _cache_of(bind: Any) -> dict[str, _CachedFields]:
-    return _custom_cache.setdefault(bind.pool, {})
-
-
-def forget_custom_fields(bind: Any, document_type: str) -> None:
-    """Drop the cached custom fields of a type (call after the change committed)."""
-    _cache_of(bind).pop(document_type, None)
+def _load_fields(session: Session, document_type: str) -> _CachedFields:
+    rows = session.scalars(select(CustomField).where(CustomField.document_type == document_type)
+                           .order_by(CustomField.id))
+    custom = tuple(FieldDef(code=row.code, type=row.type, title=row.title,
+                            multiple=row.multiple, required=row.required,
+                            options=tuple((key, title) for key, title in row.options))
+                   for row in rows)
+    return _CachedFields(custom, MappingProxyType(field_map(document_type, custom)))
 
 
 def _cached_fields(session: Session, document_type: str) -> _CachedFields:
-    cache = _cache_of(session.get_bind())
-    cached = cache.get(document_type)
-    now = time.monotonic()
-    if cached is not None and now - cached.at < _CUSTOM_FIELDS_TTL:
-        return cached
-    rows = session.scalars(select(CustomField).where(CustomField.document_type == document_type)
-                           .order_by(CustomField.id))
-    custom = [FieldDef(code=row.code, type=row.type, title=row.title, multiple=row.multiple,
-                       required=row.required,
-                       options=tuple((key, title) for key, title in row.options))
-              for row in rows]
-    cached = _CachedFields(now, custom, MappingProxyType(field_map(document_type, custom)))
-    cache[document_type] = cached
-    return cached
+    return config_cache.cached(session, ("custom_fields", document_type),
+                               lambda s: _load_fields(s, document_type))
 
 
 def custom_fields(session: Session, document_type: str) -> list[FieldDef]:
     """The `UF_` fields defined for a document type, oldest first."""
-    return _cached_fields(session, document_type).custom
+    return list(_cached_fields(session, document_type).custom)
 
 
 def fields_of(session: Session, document_type: str) -> Mapping[str, FieldDef]:
@@ -178,10 +156,12 @@ def create_record(session: Session, document_type: str, fields: Any, actor: int 
 
 
 _RECORDS = Record.__table__
-# Built once: constructing a statement costs about as much CPU as executing a cached one.
-_INSERT_RECORD = insert(_RECORDS).returning(_RECORDS.c.id)
-_UPDATE_RECORD = update(_RECORDS).where(_RECORDS.c.id == bindparam("b_id"),
-                                        _RECORDS.c.version == bindparam("b_version"))
+_INSERT_RECORD = DriverStatement(insert(_RECORDS).returning(_RECORDS.c.id), (
+    "document_type", "fields", "created_at", "modified_at", "created_by_id", "modified_by_id",
+    "version"))
+_UPDATE_RECORD = DriverStatement(update(_RECORDS).where(
+    _RECORDS.c.id == bindparam("b_id"), _RECORDS.c.version == bindparam("b_version")),
+    ("fields", "modified_at", "modified_by_id", "version", "b_id", "b_version"))
 
 
 def _insert_record(session: Session, values: dict[str, Any]) -> Record:
@@ -190,9 +170,8 @@ def _insert_record(session: Session, values: dict[str, Any]) -> Record:
     # Pending ORM objects go first, as the flush before an ORM insert would send them.
     if session.autoflush and session.new:
         session.flush()
-    record_id = session.connection().execute(_INSERT_RECORD, values).scalar_one()
-    record = Record(id=record_id, **values)
-    make_transient_to_detached(record)
+    record_id = _INSERT_RECORD.execute(session, values).fetchone()[0]
+    record = as_loaded(Record, {"id": record_id, **values})
     session.add(record)
     return record
 
@@ -207,7 +186,7 @@ def _write_record(session: Session, record: Record, values: dict[str, Any]) -> N
         session.flush()
         return
     version = record.version
-    result = session.connection().execute(_UPDATE_RECORD, {
+    result = _UPDATE_RECORD.execute(session, {
         **values, "version": version + 1, "b_id": record.id, "b_version": version})
     if result.rowcount != 1:
         raise StaleDataError(f"{record.document_type} {record.id} was changed by another "

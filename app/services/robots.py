@@ -21,6 +21,7 @@ from app.models.base import utcnow
 from app.models.processes import FINISHED_STATUSES, Instance, Template
 from app.models.records import Record
 from app.services import (
+    config_cache,
     history,
     invoices,  # noqa: F401  (registers the create_invoice block and call)
     pipelines,
@@ -28,7 +29,12 @@ from app.services import (
     sms,  # noqa: F401  (registers the sms and delete_document calls)
     templates,
 )
-from app.services.instances import register_call_handler, start_instance, terminate_instance
+from app.services.instances import (
+    TemplateKey,
+    register_call_handler,
+    start_instance,
+    terminate_instance,
+)
 from app.services.record_events import Origin
 from app.services.records import custom_fields, delete_record
 from app.services.robots_compile import RobotError, compile_stage, normalise_robots
@@ -225,15 +231,10 @@ def _cancel_runs(session: Session, record: Record, origin: Origin, reason: str) 
 
 def _start_stage(session: Session, record: Record, stage_id: str,
                  actor: int | None) -> list[int]:
-    # One Core query (most stages have no robots: no row, and no ORM overhead for that);
-    # pending rows are flushed first, as autoflush would.
-    if session.autoflush:
-        session.flush()
-    found = session.connection().execute(_STAGE_ROBOTS, {
-        "document_type": record.document_type, "stage_id": stage_id}).first()
-    if found is None or not (found.robots or found.compiled_version not in (None, found.version)):
-        return []   # no robots, and no designer edit of the (empty) list either
-    template = session.get(Template, found.template_id)
+    template = config_cache.cached(session, ("stage_robots", record.document_type, stage_id),
+                                   lambda s: _stage_template(s, record.document_type, stage_id))
+    if template is None:
+        return []
     instance = start_instance(session, template, record, actor=actor)
     # Only stages with robots leave a run row: it is what leaving the stage cancels.
     session.add(StageRobotRun(document_type=record.document_type, document_id=record.id,
@@ -252,6 +253,15 @@ _STAGE_ROBOTS = select(_ROBOTS.c.template_id, _ROBOTS.c.robots,
     _ROBOTS.c.document_type == bindparam("document_type"),
     _ROBOTS.c.stage_id == bindparam("stage_id"), _TEMPLATES.c.deleted_at.is_(None),
     _TEMPLATES.c.document_type == _ROBOTS.c.document_type)
+
+
+def _stage_template(session: Session, document_type: str, stage_id: str) -> TemplateKey | None:
+    """The template a stage's robots run as, or None when the stage has nothing to run."""
+    found = session.connection().execute(_STAGE_ROBOTS, {
+        "document_type": document_type, "stage_id": stage_id}).first()
+    if found is None or not (found.robots or found.compiled_version not in (None, found.version)):
+        return None   # no robots, and no designer edit of the (empty) list either
+    return TemplateKey(found.template_id, found.version)
 
 
 def enter_stage(session: Session, record: Record, stage_id: str, actor: int | None,

@@ -24,7 +24,7 @@ from app.models.automation import AppTrigger, Trigger
 from app.models.processes import Instance, OutboxMessage
 from app.models.records import Record
 from app.models.users import User
-from app.services import outbox, pipelines, record_events, records
+from app.services import config_cache, outbox, pipelines, record_events, records
 from app.services.directory import Directory
 from app.services.record_events import Origin
 from interpreter.conditions import compile_condition
@@ -438,19 +438,22 @@ _EMAIL_SENT_TYPES = select(_TRIGGERS.c.document_type).distinct().where(
     _TRIGGERS.c.event == "email.sent", _TRIGGERS.c.document_type.in_(pipelines.PIPELINE_TYPES))
 
 
+def _field_triggers(session: Session, document_type: str) -> tuple[tuple[int, Any], ...]:
+    """(id, field code) of the type's field.changed triggers, oldest first."""
+    rows = session.connection().execute(_OF_EVENT, {"document_type": document_type,
+                                                    "event": "field.changed"})
+    return tuple((trigger_id, (settings or {}).get("field")) for trigger_id, settings in rows)
+
+
 @record_events.on_record_updated
 def _field_changed(session: Session, record: Record, changes: dict[str, Any],
                    actor: int | None, origin: Origin) -> list[int]:
     """A field changed (by anyone but a trigger, so triggers never chain): field.changed."""
     if origin.kind == "trigger" or record.document_type not in pipelines.STAGE_FIELD:
         return []
-    # A Core query for the candidates (usually none); pending rows flushed as autoflush would.
-    if session.autoflush:
-        session.flush()
-    candidates = session.connection().execute(_OF_EVENT, {
-        "document_type": record.document_type, "event": "field.changed"}).all()
-    for trigger_id, settings in candidates:
-        code = (settings or {}).get("field")
+    candidates = config_cache.cached(session, ("field_triggers", record.document_type),
+                                     lambda s: _field_triggers(s, record.document_type))
+    for trigger_id, code in candidates:
         if code not in changes:
             continue
         trigger = session.get(Trigger, trigger_id)
@@ -473,10 +476,10 @@ def _fire_email_sent(session: Session) -> None:
         ids = session.info.pop(_SENT_MAIL, None)
         if not ids:
             return
-        # Types with an email.sent trigger first: usually none, and then one query is all.
-        if session.autoflush:
-            session.flush()
-        types = list(session.connection().execute(_EMAIL_SENT_TYPES).scalars())
+        # Types with an email.sent trigger first: usually none, and then nothing is read.
+        types = config_cache.cached(
+            session, "email_sent_types",
+            lambda s: tuple(s.connection().execute(_EMAIL_SENT_TYPES).scalars()))
         if not types:
             continue
         rows = session.execute(
