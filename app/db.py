@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
@@ -100,6 +101,24 @@ def read_transaction(app: Flask | None = None) -> Iterator[Session]:
     """A transaction for reads only (on SQLite it does not take the write lock)."""
     with database(app).read_sessions() as session, session.begin():
         yield session
+
+
+_DRIVER = "bizflow.driver_connection"
+
+
+def driver_connection(session: Session) -> Any:
+    """The DBAPI connection of the session's current transaction (sqlite3 or psycopg).
+
+    Kept with the transaction it belongs to: session.connection() walks SQLAlchemy's
+    transaction state each time, which costs more than the hot statements run on it.
+    """
+    transaction = session.get_transaction()
+    found = session.info.get(_DRIVER)
+    if found is not None and found[0] is transaction:
+        return found[1]
+    driver = session.connection().connection.driver_connection
+    session.info[_DRIVER] = (session.get_transaction(), driver)
+    return driver
 
 
 def is_sqlite(session_or_engine: Session | Engine) -> bool:

@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import UpdateBase
 
+from app.db import driver_connection
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -64,13 +66,13 @@ class DriverStatement:
         self._run(session, rows, many=True)
 
     def _run(self, session: Session, rows: Sequence[Mapping[str, Any]], many: bool) -> Any:
-        connection = session.connection()
-        dialect = connection.dialect
+        driver = driver_connection(session)
+        dialect = session.get_bind().dialect
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             compiled = self._compiled[dialect.name] = self._compile(dialect)
         params = [self._params(compiled, row) for row in rows]
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = driver.cursor()
         try:
             if many:
                 cursor.executemany(compiled.sql, params)

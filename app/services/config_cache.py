@@ -19,6 +19,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from app.db import driver_connection
+
 T = TypeVar("T")
 _TOKEN = "SELECT token FROM config_state WHERE id = 1"
 
@@ -45,11 +47,10 @@ def cached(session: Session, key: Hashable, load: Callable[[Session], T]) -> T:
     """
     if session.autoflush:
         session.flush()
-    connection = session.connection()
-    row = connection.connection.driver_connection.execute(_TOKEN).fetchone()
+    row = driver_connection(session).execute(_TOKEN).fetchone()
     if row is None:   # a schema without the token (never migrated): nothing can be cached
         return load(session)
-    pool = connection.engine.pool
+    pool = session.get_bind().pool
     answers = _answers.get(pool)
     if answers is None or answers.token != row[0]:
         answers = _answers[pool] = _Answers(row[0])

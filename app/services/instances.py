@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.api.errors import ApiError
+from app.db import driver_connection
 from app.driver_statements import DriverStatement
 from app.models.base import as_loaded, utcnow
 from app.models.processes import (
@@ -374,7 +375,7 @@ class _StepSavepoint:
         session.info[_SAVEPOINTS] = number
         self._name = f"bizflow_step_{number}"
         self._known = set(session.identity_map.keys())
-        self._driver = session.connection().connection.driver_connection
+        self._driver = driver_connection(session)
         self._driver.execute(f"SAVEPOINT {self._name}")
 
     def commit(self) -> None:

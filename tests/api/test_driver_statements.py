@@ -77,3 +77,20 @@ def test_a_column_left_to_its_default_is_named(app):
                                            "next_attempt_at, state too"), \
             app.app_context(), transaction(app) as session:
         statement.execute(session, _values("x"))
+
+
+def test_the_driver_connection_follows_the_sessions_transaction(app):
+    from app.db import database, driver_connection, get_engine
+
+    session = database(app).sessions()
+    with session.begin():
+        first = driver_connection(session)
+        assert first is session.connection().connection.driver_connection
+    # While another user holds the first connection, the next transaction gets another one.
+    with get_engine(app).connect() as other:
+        held = other.connection.driver_connection
+        with session.begin():
+            current = session.connection().connection.driver_connection
+            assert current is not held
+            assert driver_connection(session) is current
+    session.close()
