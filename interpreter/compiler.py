@@ -101,6 +101,8 @@ class _Loader:
         for source_id, ports in structure.targets.items():
             for port, target in ports.items():
                 compiled[source_id].targets[port] = compiled[target]
+        for node in compiled.values():
+            node.next = node.targets.get(DEFAULT_PORT)
         for join, parallel in structure.join_parallel.items():
             compiled[join].parallel = parallel
         edges = tuple(Edge(e["from"], e.get("port", DEFAULT_PORT), e["to"])

@@ -52,7 +52,8 @@ class Edge:
 class CompiledNode:
     """A node ready to run: its behaviour and the compiled node behind each port."""
 
-    __slots__ = ("id", "type", "title", "execute", "resume", "targets", "parallel")
+    __slots__ = ("id", "type", "title", "execute", "resume", "targets", "next", "parallel",
+                 "log_entry")
 
     def __init__(self, node: Node, execute: Any, resume: Any):
         self.id = node.id
@@ -61,7 +62,10 @@ class CompiledNode:
         self.execute = execute
         self.resume = resume
         self.targets: dict[str, CompiledNode] = {}
+        self.next: CompiledNode | None = None   # targets["next"], set with them (hot path)
         self.parallel: str | None = None   # for a join: the parallel whose branches it joins
+        # The runtime's prototype of this block's log entries at one clock text (runtime.py).
+        self.log_entry: dict[str, Any] = {"at": None}
 
     def __repr__(self) -> str:
         return f"<CompiledNode {self.id} ({self.type})>"

@@ -12,6 +12,7 @@ from interpreter.errors import BlockError
 from interpreter.fields import FieldValueError
 
 STATE_FORMAT = 1
+NEXT = "next"   # the port a block goes on through by default
 DEFAULT_STEP_BUDGET = 10_000
 
 
@@ -316,38 +317,32 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                 out = _execute(run, node, token, item[2])
                 budget = run.budget
                 token["wait"] = None
-            else:
-                out = None
-            while True:
-                if out is None:
-                    if budget <= 0:
-                        raise _BudgetExhausted()
-                    budget -= 1
-                    out = node.execute(run, token)
-                    # Every block sets run.msg each time it runs.
-                    log({"at": at, "node": node.id, "type": node.type, "message": run.msg})
-                if out.__class__ is str:
-                    following = node.targets.get(out)
-                    if following is None:
-                        if not token["forks"] and run.tokens[-1] is token:
-                            run.tokens.pop()   # the common end of a path: no join to tell
-                        else:
-                            _end_token(run, token, queue)
-                        break
-                    node = following
-                    out = None
-                    continue
+                node = _following(run, node, token, out, queue)
+            while node is not None:
+                if budget <= 0:
+                    raise _BudgetExhausted()
+                budget -= 1
+                out = node.execute(run, token)
+                # Every block sets run.msg each time it runs. Copying a prototype entry is
+                # about twice as fast as building the dict (dry runs share one clock text).
+                entry = node.log_entry
+                if entry["at"] != at:
+                    entry = node.log_entry = {"at": at, "node": node.id, "type": node.type,
+                                              "message": ""}
+                entry = entry.copy()
+                entry["message"] = run.msg
+                log(entry)
+                if out is NEXT:
+                    # The usual outcome, by identity (the literal is interned); any other
+                    # equal string takes the general way below with the same result.
+                    following = node.next
+                    if following is not None:
+                        node = following
+                        continue
                 if out is END_COMPLETED and not token["forks"] and run.tokens[-1] is token:
-                    run.tokens.pop()
+                    run.tokens.pop()   # the common end of a path: no join to tell
                     break
-                if _special(run, node, token, out, queue):
-                    break
-                following = node.targets.get("next")
-                if following is None:
-                    _end_token(run, token, queue)
-                    break
-                node = following
-                out = None
+                node = _following(run, node, token, out, queue)
             if run.status == "terminated":
                 return
     except BaseException:
@@ -355,6 +350,27 @@ def _drive(run: Run, queue: list[tuple]) -> None:
         raise
     finally:
         run.budget = budget
+
+
+def _following(run: Run, node: Any, token: dict[str, Any], out: Any, queue: list) -> Any:
+    """The block a token goes on to after `node` gave `out`; None when the token stops here."""
+    if out.__class__ is str:
+        following = node.targets.get(out)
+        if following is None:
+            if not token["forks"] and run.tokens[-1] is token:
+                run.tokens.pop()   # the common end of a path: no join to tell
+            else:
+                _end_token(run, token, queue)
+        return following
+    if out is END_COMPLETED and not token["forks"] and run.tokens[-1] is token:
+        run.tokens.pop()
+        return None
+    if _special(run, node, token, out, queue):
+        return None
+    following = node.next
+    if following is None:
+        _end_token(run, token, queue)
+    return following
 
 
 def _execute(run: Run, node: Any, token: dict[str, Any], data: Mapping[str, Any]) -> Any:
