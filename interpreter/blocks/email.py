@@ -88,11 +88,19 @@ def _compile(node: Any, env: Any) -> Behaviour:
     id_infix = f".{node_id}."
     id_read = env.output_used("MessageId")
 
+    # The effect's keys in order with the values fixed at load time; each e-mail copies it
+    # (a copy is about twice as fast as building the nine-key dict).
+    effect_proto = {"kind": "email", "node": node_id, "to": None, "cc": None, "from": None,
+                    "subject": None, "body": None, "format": body_format, "message_id": None}
+
     def execute(run: Any, token: dict[str, Any]) -> str:
         ctx = run.ctx
         directory = ctx.directory
         if one_to is not None and directory is None and cc is None:
-            to_list, message = dry_run_recipient(one_to(run))
+            value = one_to(run)
+            cls = value.__class__
+            cached = _DRY_RUN_SINGLE.get(value) if cls is int or cls is str else None
+            to_list, message = cached if cached is not None else dry_run_recipient(value)
             to_list = list(to_list)
             cc_list = []
         else:
@@ -102,18 +110,20 @@ def _compile(node: Any, env: Any) -> Behaviour:
         if not to_list and not cc_list:
             run.msg = "no recipients: nothing to send"
             return "next"
+        effect = effect_proto.copy()
         if ctx.instance_id is not None or id_read:
             run.seq = seq = run.seq + 1
             message_id = f"{ctx.instance_id or 'dry-run'}{id_infix}{seq}"
             run.outputs[node_id] = {"MessageId": message_id}
-        else:
-            message_id = None   # a dry run that never reads it needs no id
-        run.effects.append({
-            "kind": "email", "node": node_id, "to": to_list, "cc": cc_list,
-            "from": sender(run) if sender is not None else None,
-            "subject": subject(run), "body": body(run), "format": body_format,
-            "message_id": message_id,
-        })
+            effect["message_id"] = message_id
+        # else a dry run that never reads the id needs none
+        effect["to"] = to_list
+        effect["cc"] = cc_list
+        if sender is not None:
+            effect["from"] = sender(run)
+        effect["subject"] = subject(run)
+        effect["body"] = body(run)
+        run.effects.append(effect)
         run.msg = message
         return "next"
 
