@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from interpreter.fields import MAX_STRING_LENGTH, MAX_TEXT_LENGTH, FieldDef, coerce_value
 
@@ -70,34 +70,43 @@ def fast_coercer(field: FieldDef) -> Coercer:
     return slow
 
 
-def document_checks(fields: dict[str, FieldDef]) -> dict[str, tuple[Callable[[Any], bool],
-                                                                   FieldDef]]:
-    """Per field code, a test that a value is already canonical, and the field to coerce it by
-    when it is not. One small test per field type: cheaper than one test branching on it."""
-    return {code: (_canonical_test(field), field) for code, field in fields.items()}
+class DocumentChecks(NamedTuple):
+    """What coerce_document needs of a document type's fields."""
+
+    tests: dict[str, Callable[[Any], bool]]   # code -> the value needs no coercion
+    fields: dict[str, FieldDef]
+
+
+def document_checks(fields: dict[str, FieldDef]) -> DocumentChecks:
+    """Per field code, a test that a value is already canonical (or None, no value), and the
+    fields to coerce by when it is not. One small test per field type: cheaper than one test
+    branching on it."""
+    return DocumentChecks({code: _canonical_test(field) for code, field in fields.items()},
+                          dict(fields))
 
 
 def _canonical_test(field: FieldDef) -> Callable[[Any], bool]:
     kind = field.type
     if field.multiple:
-        return _never
+        return _is_none
     if kind in ("string", "text"):
         limit = MAX_STRING_LENGTH if kind == "string" else MAX_TEXT_LENGTH
-        return lambda value: value.__class__ is str and len(value) <= limit
+        return lambda value: (value.__class__ is str and len(value) <= limit) or value is None
     if kind in ("integer", "user", "crm_ref"):
         low = -_MAX_INT if kind == "integer" else 1
-        return lambda value: value.__class__ is int and low <= value <= _MAX_INT
+        return lambda value: (value.__class__ is int and low <= value <= _MAX_INT) \
+            or value is None
     if kind == "list" and field.options:
         options = frozenset(key for key, _ in field.options)
-        return lambda value: value.__class__ is str and value in options
+        return lambda value: (value.__class__ is str and value in options) or value is None
     if kind == "number":
         return _canonical_number
     if kind == "boolean":
-        return lambda value: value.__class__ is bool
+        return lambda value: value.__class__ is bool or value is None
     if kind == "crm_status":
-        return lambda value: value.__class__ is str and 0 < len(value) <= 64 \
-            and value == value.strip()
-    return _never
+        return lambda value: (value.__class__ is str and 0 < len(value) <= 64
+                              and value == value.strip()) or value is None
+    return _is_none
 
 
 def _canonical_number(value: Any) -> bool:
@@ -105,24 +114,27 @@ def _canonical_number(value: Any) -> bool:
     # float is integral exactly when value % 1.0 is 0.0.
     cls = value.__class__
     return (cls is float and value - value == 0.0 and value % 1.0 != 0.0) or (
-        cls is int and _MIN_INT <= value <= _MAX_INT)
+        cls is int and _MIN_INT <= value <= _MAX_INT) or value is None
 
 
-def _never(value: Any) -> bool:
-    return False
+def _is_none(value: Any) -> bool:
+    return value is None
 
 
-def coerce_document(checks: dict[str, tuple[Callable[[Any], bool], FieldDef]],
-                    values: dict[str, Any]) -> dict[str, Any]:
+def _unknown_field(value: Any) -> bool:
+    return True   # kept as given
+
+
+def coerce_document(checks: DocumentChecks, values: dict[str, Any]) -> dict[str, Any]:
     """`values` with every known field coerced (FieldValueError on a bad one); unknown codes
     are kept as given, and so are None values (no value)."""
+    tests, fields = checks
     fixes = None
     for code, value in values.items():
-        check = checks.get(code)
-        if check is not None and not check[0](value) and value is not None:
+        if not tests.get(code, _unknown_field)(value):
             if fixes is None:
                 fixes = {}
-            fixes[code] = coerce_value(check[1], value)
+            fixes[code] = coerce_value(fields[code], value)
     result = dict(values)
     if fixes:
         result.update(fixes)
