@@ -88,8 +88,8 @@ class Template:
     custom_fields: tuple[FieldDef, ...]
     start: CompiledNode
     nodes_by_id: Mapping[str, CompiledNode]
-    variable_defaults: Mapping[str, Any]
-    document_checks: Mapping[str, Any] = field(repr=False)  # for coercers.coerce_document
+    variable_defaults: dict[str, Any]
+    document_checks: Any = field(repr=False)  # coercers.DocumentChecks, for coerce_document
     source: Mapping[str, Any] = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:

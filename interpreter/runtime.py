@@ -98,7 +98,7 @@ class Run:
 
     __slots__ = ("tpl", "ctx", "fields", "changes", "effects", "variables", "outputs", "loops",
                  "tokens", "seq", "at", "msg", "log", "budget", "node", "status", "error",
-                 "errors", "document", "variable", "parameter", "user", "changed_fields")
+                 "errors", "document", "variable", "changed_fields")
 
     def __init__(self, tpl: Any, ctx: Context, state: dict[str, Any] | None,
                  document: Mapping[str, Any] | None = None):
@@ -113,11 +113,13 @@ class Run:
         self.changes: dict[str, Any] = {}
         self.effects: list[dict[str, Any]] = []
         if state is None:
-            self.variables = variables = dict(tpl.variable_defaults)
+            self.variables = variables = tpl.variable_defaults.copy()
             self.outputs: dict[str, dict[str, Any]] = {}
             self.loops: dict[str, int] = {}
-            self.tokens: list[dict[str, Any]] = [
-                {"id": 1, "node": tpl.start.id, "forks": [], "wait": None, "join": None}]
+            token = _TOKEN.copy()   # a copy is cheaper than building the dict
+            token["node"] = tpl.start.id
+            token["forks"] = []
+            self.tokens: list[dict[str, Any]] = [token]
             self.seq: int = 1
         else:
             self.variables = variables = state["variables"]
@@ -134,12 +136,20 @@ class Run:
         self.status = "running"
         self.error: dict[str, Any] | None = None
         self.errors: list[dict[str, Any]] | tuple = ()   # a list once an on_error block fails
-        # The Scope protocol: bound lookups, so an expression's read is one call.
+        # The Scope protocol: bound lookups, so an expression's read is one call (parameters
+        # and users, read far less often, are methods below: no bound lookup made per run).
         self.document = fields.get
         self.variable = variables.get
-        self.parameter = ctx.parameters.get
         self.changed_fields = ctx.changed_fields
-        self.user = ctx.directory.user if ctx.directory is not None else _no_directory
+
+    def parameter(self, key: str) -> Any:
+        """A start parameter's value."""
+        return self.ctx.parameters.get(key)
+
+    def user(self, user_id: Any) -> dict[str, Any] | None:
+        """A user of the host's directory; None without one (dry runs)."""
+        directory = self.ctx.directory
+        return directory.user(user_id) if directory is not None else None
 
     def next_seq(self) -> int:
         """A number unique within the instance (token ids, fork ids, message ids)."""
@@ -179,8 +189,7 @@ class Run:
         return self.ctx.now
 
 
-def _no_directory(user_id: Any) -> None:
-    return None
+_TOKEN = {"id": 1, "node": None, "forks": None, "wait": None, "join": None}   # a new one
 
 
 def initial_state(tpl: Any) -> dict[str, Any]:
@@ -336,6 +345,11 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                     # The usual outcome, by identity (the literal is interned); any other
                     # equal string takes the general way below with the same result.
                     following = node.next
+                    if following is not None:
+                        node = following
+                        continue
+                elif out.__class__ is str:
+                    following = node.targets.get(out)   # a condition's branch
                     if following is not None:
                         node = following
                         continue

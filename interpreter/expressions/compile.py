@@ -9,7 +9,7 @@ from datetime import date, datetime
 from operator import methodcaller
 from typing import Any
 
-from ..fields import FieldValueError, parse_user_id, render_text
+from ..fields import FieldValueError, parse_user_id, render_float, render_text
 from .errors import CompileError, ExpressionError, error_dict
 from .functions import FUNCTION_NAMES, FUNCTIONS, LAZY
 from .limits import MAX_STRING, MAX_VALUE_DEPTH, Work, check_string_size
@@ -124,7 +124,7 @@ def _join_fields(parts: list) -> Compiled:
             value = field(code)
             cls = value.__class__
             out[index] = value if cls is str else str(value) if cls is int \
-                else render_text(value)
+                else render_float(value) if cls is float else render_text(value)
         text = "".join(out)
         if len(text) > MAX_STRING:
             check_string_size(len(text))
@@ -146,7 +146,7 @@ def _join(pieces: list[str | Compiled]) -> Compiled:
             value = getter(scope)
             cls = value.__class__
             out[index] = value if cls is str else str(value) if cls is int \
-                else render_text(value)
+                else render_float(value) if cls is float else render_text(value)
         text = "".join(out)
         if len(text) > MAX_STRING:
             check_string_size(len(text))
@@ -160,6 +160,7 @@ def _join_one(before: str, getter: Compiled, after: str) -> Compiled:
         value = getter(scope)
         cls = value.__class__
         text = before + (value if cls is str else str(value) if cls is int
+                         else render_float(value) if cls is float
                          else render_text(value)) + after
         if len(text) > MAX_STRING:
             check_string_size(len(text))
