@@ -84,11 +84,43 @@ def test_a_transaction_sees_its_own_change_and_a_rollback_leaves_no_trace(app, a
         pass
 
     with pytest.raises(Undo), app.app_context(), transaction(app) as session:
+        assert len(create_record(session, "lead", {"TITLE": "before"}, None,
+                                 Origin.user(None)).started_instances) == 1
         session.get(Template, template_id).enabled = False
         assert create_record(session, "lead", {"TITLE": "in"}, None,
                              Origin.user(None)).started_instances == []
         raise Undo
     assert len(_lead(api, TITLE="after the rollback")["started_instances"]) == 1
+
+
+def test_a_bulk_update_in_the_transaction_is_seen_by_its_next_lookup(app, api):
+    from sqlalchemy import update
+
+    from app.db import transaction
+    from app.models.processes import Template
+    from app.services.record_events import Origin
+    from app.services.records import create_record
+
+    create_template(api, flow("Note", ["create"], [modify("n", COMMENTS="on")]))
+    with app.app_context(), transaction(app) as session:
+        assert len(create_record(session, "lead", {"TITLE": "on"}, None,
+                                 Origin.user(None)).started_instances) == 1
+        session.execute(update(Template).values(enabled=False))
+        assert create_record(session, "lead", {"TITLE": "off"}, None,
+                             Origin.user(None)).started_instances == []
+
+
+def test_the_cached_tables_are_the_ones_the_migration_watches():
+    import importlib.util
+
+    from app.migrations import MIGRATIONS_DIR
+    from app.services.config_cache import CONFIG_TABLES
+
+    (path,) = (MIGRATIONS_DIR / "versions").glob("0002_*.py")
+    spec = importlib.util.spec_from_file_location("migration_0002", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert set(migration.CONFIG_TABLES) == CONFIG_TABLES
 
 
 def test_without_the_token_row_nothing_is_cached(app, api):
