@@ -331,7 +331,8 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                 if budget <= 0:
                     raise _BudgetExhausted()
                 budget -= 1
-                out = node.execute(run, token)
+                execute = node.execute   # a slot read specializes, a method-style call does not
+                out = execute(run, token)
                 # Every block sets run.msg each time it runs. Copying a prototype entry is
                 # about twice as fast as building the dict (dry runs share one clock text).
                 entry = node.log_entry
