@@ -189,7 +189,8 @@ class Run:
         return self.ctx.now
 
 
-_TOKEN = {"id": 1, "node": None, "forks": None, "wait": None, "join": None}   # a new one
+# A fresh run's first token, copied (cheaper than building it): node and forks are set per run.
+_TOKEN = {"id": 1, "node": None, "forks": None, "wait": None, "join": None}
 
 
 def initial_state(tpl: Any) -> dict[str, Any]:
