@@ -72,6 +72,7 @@ function openTemplate(template, saved) {
   clear(root.querySelector('.bf-results'));
   root.querySelector('.bf-results').append(h('p', { class: 'bf-help', text: 'Check and Test run results appear here. Drag blocks from the left, connect an output port (right) to an input port (left), and use ⚙ to configure a block.' }));
   updateStatus();
+  diagram.get('eventBus').fire('bizflow.opened');
   loadFields(diagram.get('bizflowModel').meta.document_type).catch(() => {});
 }
 

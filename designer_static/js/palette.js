@@ -69,12 +69,17 @@ export function renderPalette(container, diagram, blocks) {
     if (shape && fromPalette.has(shape) && shape.parent) placed(shape);
   });
 
+  // Blocks made for some document types only (invoices: deals) are offered on those only.
+  const model = diagram.get('bizflowModel');
+  let shownFor = null;
   const render = () => {
     const q = search.value.trim().toLowerCase();
+    shownFor = model.meta.document_type;
     clear(list);
     const groups = new Map();
     for (const block of blocks.list) {
       if (block.type === 'start' && registry.filter((e) => e.bo && e.bo.type === 'start').length) continue;
+      if (block.document_types && !block.document_types.includes(shownFor)) continue;
       const text = `${block.title} ${block.type} ${block.group} ${block.description || ''}`.toLowerCase();
       if (q && !text.includes(q)) continue;
       if (!groups.has(block.group)) groups.set(block.group, []);
@@ -115,6 +120,9 @@ export function renderPalette(container, diagram, blocks) {
   search.addEventListener('input', render);
   eventBus.on(['shape.added', 'shape.removed'], (e) => {
     if (e.element.bo && e.element.bo.type === 'start') render();
+  });
+  eventBus.on(['commandStack.changed', 'bizflow.opened'], () => {
+    if (model.meta.document_type !== shownFor) render();  // another type's template
   });
   render();
   container.append(search, list);

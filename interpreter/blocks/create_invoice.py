@@ -56,7 +56,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
 
 BLOCK = BlockType(
     type="create_invoice", title="Create invoice or quote", group="document",
-    outputs=("InvoiceId", "Number"),
+    outputs=("InvoiceId", "Number"), document_types=("deal",),
     description="Adds an invoice or a quote to the deal (amount and currency default to the "
                 "deal's).",
     properties_schema=properties({

@@ -155,6 +155,8 @@ class BlockType:
     # Optional structural role the validator must know about ("start", "loop", "parallel", "join").
     role: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The document types whose templates may use the block; empty: every type.
+    document_types: tuple[str, ...] = ()
 
     def ports_of(self, props: Mapping[str, Any]) -> list[str]:
         """The output ports of a node of this type with these properties."""
@@ -180,4 +182,5 @@ class BlockType:
             "outputs": list(self.outputs) if not callable(self.outputs) else None,
             "dynamic_outputs": callable(self.outputs),
             "properties_schema": self.properties_schema,
+            "document_types": list(self.document_types) or None,
         }

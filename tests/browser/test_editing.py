@@ -149,3 +149,16 @@ def test_arrange_lays_out_by_depth_as_one_undo_step(page, live_server):
     assert xs["start"] < xs["a"] < xs["b"]
     d.toolbar("undo")
     assert d.exported() == before
+
+
+def test_the_palette_offers_invoice_blocks_on_deal_templates_only(page):
+    d = DesignerPage(page).open_new("lead")
+    invoice = page.locator("[data-palette-type=create_invoice]")
+    assert page.locator("[data-palette-type=email]").count() == 1 and invoice.count() == 0
+    d.toolbar("settings")
+    settings = page.locator('dialog[data-dialog="settings"]')
+    settings.locator('[name="document_type"]').select_option("deal")
+    d.apply(settings)
+    assert invoice.count() == 1
+    d.open_new("deal")
+    assert invoice.count() == 1
