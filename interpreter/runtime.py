@@ -313,7 +313,7 @@ def _checked_state(tpl: Any, state: Any) -> dict[str, Any]:
 
 def _drive(run: Run, queue: list[tuple]) -> None:
     """Run queued tokens one after the other until each ends, waits or joins."""
-    log = run.log.append
+    log = run.log   # log.append(...) is specialized inline by CPython; a bound append is not
     at = run.at
     budget = run.budget
     node = None
@@ -342,7 +342,7 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                                               "message": ""}
                 entry = entry.copy()
                 entry["message"] = run.msg
-                log(entry)
+                log.append(entry)
                 if out is NEXT:
                     # The usual outcome, by identity (the literal is interned); any other
                     # equal string takes the general way below with the same result.
