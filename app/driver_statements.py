@@ -25,7 +25,7 @@ from app.db import driver_connection
 class _Compiled:
     sql: str
     names: tuple[str, ...]
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    pairs: tuple[tuple[str, Callable[[Any], Any] | None], ...]   # (name, bind processor)
     positional: bool
 
 
@@ -45,15 +45,13 @@ class DriverStatement:
         if missing:
             raise ValueError(f"{self._statement.table.name}: give values for "
                              f"{', '.join(missing)} too (their defaults are not applied here)")
-        processors = tuple(compiled.binds[name].type.dialect_impl(dialect)
-                           .bind_processor(dialect) for name in names)
-        return _Compiled(compiled.string, names, processors, compiled.positiontup is not None)
+        pairs = tuple((name, compiled.binds[name].type.dialect_impl(dialect)
+                       .bind_processor(dialect)) for name in names)
+        return _Compiled(compiled.string, names, pairs, compiled.positiontup is not None)
 
     def _params(self, compiled: _Compiled, values: Mapping[str, Any]) -> Any:
-        processed = [value if process is None else process(value)
-                     for process, value in zip(compiled.processors,
-                                               (values[name] for name in compiled.names),
-                                               strict=True)]
+        processed = [values[name] if process is None else process(values[name])
+                     for name, process in compiled.pairs]
         return processed if compiled.positional else dict(zip(compiled.names, processed,
                                                               strict=True))
 
