@@ -96,7 +96,7 @@ class Run:
     conditions are called with the run itself, so a step builds no separate scope object.
     """
 
-    __slots__ = ("tpl", "ctx", "fields", "changes", "effects", "variables", "outputs", "loops",
+    __slots__ = ("tpl", "ctx", "fields", "changes", "effects", "variables", "_outputs", "_loops",
                  "tokens", "seq", "at", "msg", "log", "budget", "node", "status", "error",
                  "errors", "document", "variable", "changed_fields")
 
@@ -114,8 +114,8 @@ class Run:
         self.effects: list[dict[str, Any]] = []
         if state is None:
             self.variables = variables = tpl.variable_defaults.copy()
-            self.outputs: dict[str, dict[str, Any]] = {}
-            self.loops: dict[str, int] = {}
+            self._outputs: dict[str, dict[str, Any]] | None = None   # made when first used
+            self._loops: dict[str, int] | None = None
             token = _TOKEN.copy()   # a copy is cheaper than building the dict
             token["node"] = tpl.start.id
             token["forks"] = []
@@ -123,8 +123,8 @@ class Run:
             self.seq: int = 1
         else:
             self.variables = variables = state["variables"]
-            self.outputs = state["outputs"]
-            self.loops = state["loops"]
+            self._outputs = state["outputs"]
+            self._loops = state["loops"]
             self.tokens = state["tokens"]
             self.seq = state["seq"]
         cached = _last_timestamp
@@ -141,6 +141,21 @@ class Run:
         self.document = fields.get
         self.variable = variables.get
         self.changed_fields = ctx.changed_fields
+
+    # Most runs never produce an output or enter a loop: those dicts are made on first use.
+    @property
+    def outputs(self) -> dict[str, dict[str, Any]]:
+        """Results of the blocks that ran, by node id."""
+        if self._outputs is None:
+            self._outputs = {}
+        return self._outputs
+
+    @property
+    def loops(self) -> dict[str, int]:
+        """Iterations done, by loop node id."""
+        if self._loops is None:
+            self._loops = {}
+        return self._loops
 
     def parameter(self, key: str) -> Any:
         """A start parameter's value."""
