@@ -146,6 +146,8 @@ class _Loader:
         except Exception as exc:  # noqa: BLE001 - a safety net: a block bug must not crash loading
             env.error("internal_error", f"{node.type} block could not be compiled: {exc!r}")
             return CompiledNode(node, None, None)
+        if behaviour.fixed is not None:
+            return CompiledNode(node, None, None, behaviour.fixed)   # cannot fail: no on_error
         if node.on_error == "continue":
             return CompiledNode(node, *continue_on_error(behaviour.execute, behaviour.resume))
         return CompiledNode(node, behaviour.execute, behaviour.resume)

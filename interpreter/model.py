@@ -52,15 +52,17 @@ class Edge:
 class CompiledNode:
     """A node ready to run: its behaviour and the compiled node behind each port."""
 
-    __slots__ = ("id", "type", "title", "execute", "resume", "targets", "next", "parallel",
-                 "log_entry")
+    __slots__ = ("id", "type", "title", "execute", "resume", "outcome", "message", "targets",
+                 "next", "parallel", "log_entry")
 
-    def __init__(self, node: Node, execute: Any, resume: Any):
+    def __init__(self, node: Node, execute: Any, resume: Any,
+                 fixed: tuple[str, Any] | None = None):
         self.id = node.id
         self.type = node.type
         self.title = node.title
-        self.execute = execute
+        self.execute = execute   # None for a block with a fixed outcome (Behaviour.fixed)
         self.resume = resume
+        self.message, self.outcome = fixed if fixed is not None else ("", None)
         self.targets: dict[str, CompiledNode] = {}
         self.next: CompiledNode | None = None   # targets["next"], set with them (hot path)
         self.parallel: str | None = None   # for a join: the parallel whose branches it joins

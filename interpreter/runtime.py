@@ -347,16 +347,19 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                 if budget <= 0:
                     raise _BudgetExhausted()
                 budget -= 1
-                execute = node.execute   # a slot read specializes, a method-style call does not
-                out = execute(run, token)
-                # Every block sets run.msg each time it runs. Copying a prototype entry is
-                # about twice as fast as building the dict (dry runs share one clock text).
+                # Copying a prototype entry is about twice as fast as building the dict (dry
+                # runs share one clock text); it holds the message of a fixed outcome.
                 entry = node.log_entry
                 if entry["at"] != at:
                     entry = node.log_entry = {"at": at, "node": node.id, "type": node.type,
-                                              "message": ""}
+                                              "message": node.message}
                 entry = entry.copy()
-                entry["message"] = run.msg
+                execute = node.execute   # a slot read specializes, a method-style call does not
+                if execute is not None:
+                    out = execute(run, token)
+                    entry["message"] = run.msg   # every block sets run.msg each time it runs
+                else:
+                    out = node.outcome   # start, end: nothing to call
                 log.append(entry)
                 if out is NEXT:
                     # The usual outcome, by identity (the literal is interned); any other

@@ -136,8 +136,11 @@ Resume = Callable[[Any, dict[str, Any], Mapping[str, Any]], Any]
 class Behaviour:
     """A compiled node: how it runs and, for waiting blocks, how it continues."""
 
-    execute: Execute
+    execute: Execute | None
     resume: Resume | None = None
+    # (log message, outcome) of a block that always does just that (start, end): the driver
+    # logs it without calling anything, and execute is None.
+    fixed: tuple[str, Any] | None = None
 
 
 @dataclass(frozen=True)

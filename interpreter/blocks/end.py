@@ -17,13 +17,7 @@ from interpreter.blocks.definition import (
 def _compile(node: Any, env: Any) -> Behaviour:
     status = node.properties.get("status", "completed")
     outcome = END_TERMINATED if status == "terminated" else END_COMPLETED
-    message = f"end: {status}"
-
-    def execute(run: Any, token: dict[str, Any]) -> Any:
-        run.msg = message
-        return outcome
-
-    return Behaviour(execute)
+    return Behaviour(None, fixed=(f"end: {status}", outcome))
 
 
 BLOCK = BlockType(

@@ -8,11 +8,7 @@ from interpreter.blocks.definition import Behaviour, BlockType, properties
 
 
 def _compile(node: Any, env: Any) -> Behaviour:
-    def execute(run: Any, token: dict[str, Any]) -> str:
-        run.msg = "started"
-        return "next"
-
-    return Behaviour(execute)
+    return Behaviour(None, fixed=("started", "next"))
 
 
 BLOCK = BlockType(
