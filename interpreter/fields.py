@@ -607,9 +607,10 @@ def render_text(value: Any) -> str:
 def render_float(value: float) -> str:
     """A float as render_text gives it (text joiners call it directly: one call less)."""
     text = repr(value)
-    if len(text) <= 16 and "." in text and "e" not in text and not text.endswith(".0"):
-        # The common case, a finite fraction like 217.5: what the slow path below gives too
-        # (an integral float's repr without exponent always ends in ".0").
+    if len(text) <= 16 and text[-1] in "123456789" and "e" not in text:
+        # The common case, a finite fraction like 217.5: what the slow path below gives too.
+        # A repr has no trailing zero after its point, so it ends in 1-9 exactly when it is
+        # not integral ("500.0"), not inf or nan, and has no exponent ("1e-05" has "e").
         return text
     if not math.isfinite(value):
         return str(value)
