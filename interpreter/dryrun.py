@@ -27,7 +27,7 @@ def run(tpl: Template, fields: Mapping[str, Any] | None = None,
     Bad parameters or document values give status `failed` with `error.node` null.
     """
     if now is None:
-        when = _clock[1] if _clock[0] == int(time.time()) else _now()
+        when = _clock[1] if time.time() < _clock[0] else _now()
     else:
         when = now
     try:
@@ -98,15 +98,16 @@ def _context(document_type: str, params: dict[str, Any], now: datetime,
     return ctx
 
 
-_clock: list[Any] = [0, None]
+_clock: list[Any] = [0, None]   # [the end of the cached second, its datetime]
 
 
 def _now() -> datetime:
     # Dry runs share one clock reading per second: building a datetime per run costs more than
-    # a whole small process, and a dry run's log needs no finer times.
+    # a whole small process, and a dry run's log needs no finer times. run() compares the
+    # clock with the second's end only (no int() per run).
     seconds = int(time.time())
-    if _clock[0] != seconds:
-        _clock[0] = seconds
+    if _clock[0] != seconds + 1:
+        _clock[0] = seconds + 1
         _clock[1] = datetime.fromtimestamp(seconds, UTC)
     return _clock[1]
 
