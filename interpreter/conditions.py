@@ -114,7 +114,8 @@ class _Compiler:
         if field is None:
             right = compile_value(cond["right"], self.statics, right_path, self.errors)
             return _untyped(op, left, right)
-        return self.typed(op, field, left, cond["right"], right_path)
+        code = reference.name if reference.kind == "Document" else None
+        return self.typed(op, field, left, cond["right"], right_path, code)
 
     def modified(self, left_raw: Any, path: str) -> Condition:
         reference = _exact_reference(left_raw)
@@ -130,7 +131,8 @@ class _Compiler:
         return lambda scope: code in scope.changed_fields
 
     def typed(self, op: str, field: FieldDef, getter: Callable, right_raw: Any,
-              path: str) -> Condition:
+              path: str, code: str | None) -> Condition:
+        """A typed clause; `code` is the document field `getter` reads, if it reads one."""
         left = _typed_left(field, getter)
         prepare = _right_preparer(op, field)
         if not _is_static(right_raw):
@@ -147,10 +149,10 @@ class _Compiler:
         except (FieldValueError, ExpressionError) as exc:
             return self.error("invalid_value", _message(exc), path)
         canonical = None if field.multiple else _CANONICAL.get(field.type)
-        if canonical is not None and (
+        if code is not None and canonical is not None and (
                 (op in _ORDER and value is not None)
                 or (op in ("=", "!=") and not _is_empty(value))):
-            return _with_constant(op, getter, _normalizer(field), canonical, value)
+            return _with_constant(op, code, _normalizer(field), canonical, value)
         if op in _ORDER and value is not None:
             return _ordered_with_constant(_ORDER[op], left, value)
         if op == "=" and not _is_empty(value):
@@ -173,15 +175,16 @@ def _ordered_with_constant(order: Callable[[Any, Any], bool], left: Callable,
     return ordered
 
 
-def _with_constant(op: str, getter: Callable, normalize: Callable, canonical: tuple,
+def _with_constant(op: str, code: str, normalize: Callable, canonical: tuple,
                    value: Any) -> Condition:
-    """The hot clauses ("amount > 500", "currency = EUR") with _typed_left inlined: the value
-    is read and, when it is not already canonical, normalized, then compared once."""
+    """The hot clauses ("amount > 500", "currency = EUR") with _typed_left inlined: the field
+    is read straight from the scope (no getter call) and, when it is not already canonical,
+    normalized, then compared once. Variables and parameters take the general clauses."""
     if op in _ORDER:
         order = _ORDER[op]
 
         def ordered(scope: Scope) -> bool:
-            a = getter(scope)
+            a = scope.document(code)
             if a is None:
                 return False
             if a.__class__ not in canonical:
@@ -195,14 +198,14 @@ def _with_constant(op: str, getter: Callable, normalize: Callable, canonical: tu
         return ordered
     if op == "=":
         def equal(scope: Scope) -> bool:
-            a = getter(scope)
+            a = scope.document(code)
             if a is not None and a.__class__ not in canonical:
                 a = normalize(a)
             return a == value
         return equal
 
     def different(scope: Scope) -> bool:
-        a = getter(scope)
+        a = scope.document(code)
         if a is not None and a.__class__ not in canonical:
             a = normalize(a)
         return a != value
