@@ -11,7 +11,7 @@ from typing import Any
 from interpreter.blocks import REGISTRY
 from interpreter.blocks.definition import ConstantValue, is_static
 from interpreter.coercers import document_checks, fast_coercer
-from interpreter.conditions import compile_condition
+from interpreter.conditions import compile_choice, compile_condition
 from interpreter.errors import TemplateError, pointer, template_error
 from interpreter.expressions import Statics, compile_value
 from interpreter.fields import FieldDef, FieldValueError, coerce_value, field_map, render_text
@@ -209,6 +209,14 @@ class CompileEnv:
         """Compile a SPEC 3.2 condition."""
         found: list[dict[str, Any]] = []
         compiled = compile_condition(raw, self.statics, path=self.path(*parts), errors=found)
+        self._collect(found)
+        return compiled
+
+    def choice(self, raw: Any, yes: Any, no: Any, *parts: Any) -> Callable[..., Any]:
+        """Compile a SPEC 3.2 condition to `(scope, token) -> yes or no` (a block's execute)."""
+        found: list[dict[str, Any]] = []
+        compiled = compile_choice(raw, self.statics, yes, no, path=self.path(*parts),
+                                  errors=found)
         self._collect(found)
         return compiled
 

@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from interpreter.blocks.definition import END_COMPLETED, End, Fork, Join, Recovered, Wait
+from interpreter.blocks.definition import (
+    END_COMPLETED,
+    Branch,
+    End,
+    Fork,
+    Join,
+    Recovered,
+    Wait,
+)
 from interpreter.errors import BlockError
 from interpreter.fields import FieldValueError
 
@@ -368,8 +376,14 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                     if following is not None:
                         node = following
                         continue
+                elif out.__class__ is Branch:
+                    entry["message"] = out.message   # an if/else condition's branch
+                    following = node.targets.get(out.port)
+                    if following is not None:
+                        node = following
+                        continue
                 elif out.__class__ is str:
-                    following = node.targets.get(out)   # a condition's branch
+                    following = node.targets.get(out)   # another block's port
                     if following is not None:
                         node = following
                         continue
@@ -388,6 +402,8 @@ def _drive(run: Run, queue: list[tuple]) -> None:
 
 def _following(run: Run, node: Any, token: dict[str, Any], out: Any, queue: list) -> Any:
     """The block a token goes on to after `node` gave `out`; None when the token stops here."""
+    if out.__class__ is Branch:
+        out = out.port
     if out.__class__ is str:
         following = node.targets.get(out)
         if following is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from interpreter.blocks.definition import Behaviour, BlockType, condition, properties
+from interpreter.blocks.definition import Behaviour, BlockType, Branch, condition, properties
 
 NO_BRANCH = ""   # a port no edge can have: the path ends when no branch holds
 
@@ -16,6 +16,10 @@ def _ports(props: Mapping[str, Any]) -> list[str]:
 
 def _compile(node: Any, env: Any) -> Behaviour:
     branches = node.properties["branches"]
+    # The usual condition block, one branch and the else branch: its compiled condition is
+    # the block's execute and picks the branch itself (one call fewer per run).
+    if_else = len(branches) == 2 and branches[0].get("when") is not None \
+        and branches[1].get("when") is None
     compiled = []
     seen: set[str] = set()
     for index, branch in enumerate(branches):
@@ -30,12 +34,16 @@ def _compile(node: Any, env: Any) -> Behaviour:
                           f"branch {branch['id']!r} has no condition (the else branch); "
                           "it must be the last branch", "branches", index, "when")
             compiled.append((branch["id"], None, f"branch {branch['id']} (else)"))
+        elif if_else:
+            other = branches[1]["id"]
+            choose = env.choice(when, Branch(branch["id"], f"branch {branch['id']}"),
+                                Branch(other, f"branch {other} (else)"), "branches", index, "when")
         else:
             compiled.append((branch["id"], env.condition(when, "branches", index, "when"),
                              f"branch {branch['id']}"))
+    if if_else:
+        return Behaviour(choose)
     choices = tuple(compiled)
-    if len(choices) == 2 and choices[0][1] is not None and choices[1][1] is None:
-        return Behaviour(_if_else(*choices[0], *choices[1]))
 
     def execute(run: Any, token: dict[str, Any]) -> str:
         for port, holds, message in choices:
@@ -46,18 +54,6 @@ def _compile(node: Any, env: Any) -> Behaviour:
         return NO_BRANCH
 
     return Behaviour(execute)
-
-
-def _if_else(port: str, holds: Any, message: str, else_port: str, _none: None,
-             else_message: str) -> Any:
-    # The usual condition block: one branch and the else branch.
-    def execute(run: Any, token: dict[str, Any]) -> str:
-        if holds(run):
-            run.msg = message
-            return port
-        run.msg = else_message
-        return else_port
-    return execute
 
 
 BLOCK = BlockType(

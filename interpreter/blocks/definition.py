@@ -78,6 +78,17 @@ class ConstantValue:
         return self.value
 
 
+class Branch:
+    """Outcome: the token goes on through `port`, and `message` is the block's log message
+    (a condition block's prebuilt choice, picked without setting run.msg)."""
+
+    __slots__ = ("port", "message")
+
+    def __init__(self, port: str, message: str):
+        self.port = port
+        self.message = message
+
+
 class Wait:
     """Outcome: the token stops here until the host answers (see ARCHITECTURE wait kinds)."""
 

@@ -7,7 +7,7 @@ from expression_scope import FakeScope, statics
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from interpreter.conditions import BINARY_OPS, UNARY_OPS, compile_condition
+from interpreter.conditions import BINARY_OPS, UNARY_OPS, compile_choice, compile_condition
 from interpreter.expressions import CompileError, ExpressionError
 from interpreter.fields import FieldDef, field_map
 
@@ -116,6 +116,20 @@ def test_the_seeds_flowchart_conditions() -> None:
 ])
 def test_typed_comparison(code: str, op: str, right: object, expected: bool) -> None:
     assert holds(clause(code, op, right)) is expected
+
+
+@pytest.mark.parametrize("cond", [
+    clause("CURRENCY_ID", "=", "EUR"), clause("CURRENCY_ID", "!=", "EUR"),
+    clause("OPPORTUNITY", ">", 500), clause("OPPORTUNITY", "<=", "1499.5"),
+    clause("COMMENTS", ">", "a"), clause("TITLE", "contains", "VIP"),
+    {"all": [clause("OPPORTUNITY", ">", 500), clause("CURRENCY_ID", "=", "USD")]},
+    {"not": clause("CURRENCY_ID", "=", "EUR")}, None,
+])
+def test_a_choice_picks_what_the_condition_answers(cond: object) -> None:
+    # compile_choice's result is a block's execute: (scope, token) -> yes or no.
+    yes, no = object(), object()
+    choose = compile_choice(cond, DEAL_STATICS, yes, no, "/c")
+    assert choose(FakeScope(DEAL), {"id": 1}) is (yes if holds(cond) else no)
 
 
 @pytest.mark.parametrize("code, op, right, expected", [
