@@ -66,8 +66,9 @@ class CompiledNode:
         self.targets: dict[str, CompiledNode] = {}
         self.next: CompiledNode | None = None   # targets["next"], set with them (hot path)
         self.parallel: str | None = None   # for a join: the parallel whose branches it joins
-        # The runtime's prototype of this block's log entries at one clock text (runtime.py).
-        self.log_entry: dict[str, Any] = {"at": None}
+        # The runtime's prototype of this block's log entries at one clock text (runtime.py):
+        # (clock text, entry).
+        self.log_entry: tuple[str | None, dict[str, Any]] = (None, {})
 
     def __repr__(self) -> str:
         return f"<CompiledNode {self.id} ({self.type})>"

@@ -351,17 +351,21 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                 budget = run.budget
                 token["wait"] = None
                 node = _following(run, node, token, out, queue)
-            while node is not None:
+                if node is None:
+                    continue   # (a terminated instance has emptied the queue)
+            while True:   # node is never None here: each way on tests it, or breaks
                 if budget <= 0:
                     raise _BudgetExhausted()
                 budget -= 1
                 # Copying a prototype entry is about twice as fast as building the dict (dry
                 # runs share one clock text); it holds the message of a fixed outcome.
-                entry = node.log_entry
-                if entry["at"] != at:
-                    entry = node.log_entry = {"at": at, "node": node.id, "type": node.type,
-                                              "message": node.message}
-                entry = entry.copy()
+                # (clock text, entry) is replaced as one: threads sharing a template see
+                # either pair whole.
+                cached = node.log_entry
+                if cached[0] is not at:
+                    cached = node.log_entry = (at, {"at": at, "node": node.id,
+                                                    "type": node.type, "message": node.message})
+                entry = cached[1].copy()
                 execute = node.execute   # a slot read specializes, a method-style call does not
                 if execute is not None:
                     out = execute(run, token)
@@ -391,6 +395,8 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                     run.tokens.pop()   # the common end of a path: no join to tell
                     break
                 node = _following(run, node, token, out, queue)
+                if node is None:
+                    break
             if run.status == "terminated":
                 return
     except BaseException:
