@@ -128,6 +128,19 @@ def _unknown_field(value: Any) -> bool:
 def coerce_document(checks: DocumentChecks, values: dict[str, Any]) -> dict[str, Any]:
     """`values` with every known field coerced (FieldValueError on a bad one); unknown codes
     are kept as given, and so are None values (no value)."""
+    tests = checks.tests
+    try:
+        # The usual document: known codes, canonical values. tests[code] is a specialized
+        # subscript, cheaper than tests.get(code, default); an unknown code raises KeyError.
+        for code, value in values.items():
+            if not tests[code](value):
+                return _coerced(checks, values)
+    except KeyError:
+        return _coerced(checks, values)
+    return dict(values)
+
+
+def _coerced(checks: DocumentChecks, values: dict[str, Any]) -> dict[str, Any]:
     tests, fields = checks
     fixes = None
     for code, value in values.items():
