@@ -110,10 +110,10 @@ def _canonical_test(field: FieldDef) -> Callable[[Any], bool]:
 
 
 def _canonical_number(value: Any) -> bool:
-    # value - value is 0.0 exactly for a finite float (nan for inf and nan), and a finite
-    # float is integral exactly when value % 1.0 is 0.0.
+    # value % 1.0 is 0.0 for an integral float and nan for inf and nan: it is above 0.0
+    # exactly for a finite fraction (-1e-300 % 1.0 rounds to 1.0, still above).
     cls = value.__class__
-    return (cls is float and value - value == 0.0 and value % 1.0 != 0.0) or (
+    return (cls is float and value % 1.0 > 0.0) or (
         cls is int and _MIN_INT <= value <= _MAX_INT) or value is None
 
 
