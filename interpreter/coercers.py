@@ -112,7 +112,7 @@ def _canonical_test(field: FieldDef) -> Callable[[Any], bool]:
 def _canonical_number(value: Any) -> bool:
     # value % 1.0 is 0.0 for an integral float and nan for inf and nan: it is above 0.0
     # exactly for a finite fraction (-1e-300 % 1.0 rounds to 1.0, still above).
-    cls = value.__class__
+    cls = type(value)   # floats and ints: type() beats a polymorphic .__class__ read
     return (cls is float and value % 1.0 > 0.0) or (
         cls is int and _MIN_INT <= value <= _MAX_INT) or value is None
 

@@ -215,7 +215,7 @@ def _with_constant(op: str, code: str, normalize: Callable, canonical: tuple, va
             a = scope.document(code)
             if a is None:
                 return no
-            if a.__class__ not in canonical:
+            if type(a) not in canonical:   # ints and floats: type() beats .__class__
                 a = normalize(a)
                 if a is None:
                     return no

@@ -380,7 +380,7 @@ def _drive(run: Run, queue: list[tuple]) -> None:
                     if following is not None:
                         node = following
                         continue
-                elif out.__class__ is Branch:
+                elif type(out) is Branch:   # type(): outcomes of several classes reach here
                     entry["message"] = out.message   # an if/else condition's branch
                     following = node.targets.get(out.port)
                     if following is not None:

@@ -122,7 +122,7 @@ def _join_fields(parts: list) -> Compiled:
         out = template.copy()
         for index, code in codes:
             value = field(code)
-            cls = value.__class__
+            cls = type(value)   # several classes here: type() beats .__class__ (3.11)
             out[index] = value if cls is str else str(value) if cls is int \
                 else render_float(value) if cls is float else render_text(value)
         text = "".join(out)
@@ -144,7 +144,7 @@ def _join(pieces: list[str | Compiled]) -> Compiled:
         out = template.copy()
         for index, getter in getters:
             value = getter(scope)
-            cls = value.__class__
+            cls = type(value)   # several classes here: type() beats .__class__ (3.11)
             out[index] = value if cls is str else str(value) if cls is int \
                 else render_float(value) if cls is float else render_text(value)
         text = "".join(out)
