@@ -13,7 +13,6 @@ from typing import Any, NamedTuple
 from interpreter.fields import MAX_STRING_LENGTH, MAX_TEXT_LENGTH, FieldDef, coerce_value
 
 _MAX_INT = 2**63 - 1
-_MIN_INT = -_MAX_INT
 Coercer = Callable[[Any], Any]
 
 
@@ -86,16 +85,23 @@ def document_checks(fields: dict[str, FieldDef]) -> DocumentChecks:
 
 
 def _canonical_test(field: FieldDef) -> Callable[[Any], bool]:
+    # The tests compare inside an `if`: CPython 3.11 specializes a comparison followed by a
+    # jump, not one whose result is returned or or-ed (that one takes the generic way).
     kind = field.type
     if field.multiple:
         return _is_none
     if kind in ("string", "text"):
         limit = MAX_STRING_LENGTH if kind == "string" else MAX_TEXT_LENGTH
-        return lambda value: (value.__class__ is str and len(value) <= limit) or value is None
-    if kind in ("integer", "user", "crm_ref"):
-        low = -_MAX_INT if kind == "integer" else 1
-        return lambda value: (value.__class__ is int and low <= value <= _MAX_INT) \
-            or value is None
+
+        def text(value: Any) -> bool:
+            if value.__class__ is str and len(value) <= limit:
+                return True
+            return value is None
+        return text
+    if kind == "integer":
+        return _canonical_integer
+    if kind in ("user", "crm_ref"):
+        return _canonical_id
     if kind == "list" and field.options:
         options = frozenset(key for key, _ in field.options)
         return lambda value: (value.__class__ is str and value in options) or value is None
@@ -104,17 +110,40 @@ def _canonical_test(field: FieldDef) -> Callable[[Any], bool]:
     if kind == "boolean":
         return lambda value: value.__class__ is bool or value is None
     if kind == "crm_status":
-        return lambda value: (value.__class__ is str and 0 < len(value) <= 64
-                              and value == value.strip()) or value is None
+        return _canonical_status
     return _is_none
+
+
+# value.bit_length() < 64 is -_MAX_INT <= value <= _MAX_INT without comparing with those big
+# ints (3.11 specializes comparisons of small ints only).
+def _canonical_integer(value: Any) -> bool:
+    if value.__class__ is int and value.bit_length() < 64:
+        return True
+    return value is None
+
+
+def _canonical_id(value: Any) -> bool:
+    if value.__class__ is int and value > 0 and value.bit_length() < 64:
+        return True
+    return value is None
+
+
+def _canonical_status(value: Any) -> bool:
+    if value.__class__ is str and 0 < len(value) <= 64 and value == value.strip():
+        return True
+    return value is None
 
 
 def _canonical_number(value: Any) -> bool:
     # value % 1.0 is 0.0 for an integral float and nan for inf and nan: it is above 0.0
     # exactly for a finite fraction (-1e-300 % 1.0 rounds to 1.0, still above).
     cls = type(value)   # floats and ints: type() beats a polymorphic .__class__ read
-    return (cls is float and value % 1.0 > 0.0) or (
-        cls is int and _MIN_INT <= value <= _MAX_INT) or value is None
+    if cls is float:
+        if value % 1.0 > 0.0:
+            return True
+    elif cls is int and value.bit_length() < 64:   # -_MAX_INT <= value <= _MAX_INT
+        return True
+    return value is None
 
 
 def _is_none(value: Any) -> bool:
