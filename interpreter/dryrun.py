@@ -98,7 +98,9 @@ def _context(document_type: str, params: dict[str, Any], now: datetime,
     return ctx
 
 
-_clock: list[Any] = [0, None]   # [the end of the cached second, its datetime]
+# [the end of the cached second, its datetime]; the end is a float like time.time(), as
+# 3.11 specializes float < float but not float < int.
+_clock: list[Any] = [0.0, None]
 
 
 def _now() -> datetime:
@@ -107,7 +109,7 @@ def _now() -> datetime:
     # clock with the second's end only (no int() per run).
     seconds = int(time.time())
     if _clock[0] != seconds + 1:
-        _clock[0] = seconds + 1
+        _clock[0] = seconds + 1.0
         _clock[1] = datetime.fromtimestamp(seconds, UTC)
     return _clock[1]
 
