@@ -108,6 +108,8 @@ def _compile_text(text: str, statics: Statics, path: str,
         return pieces[0]  # exactly one substitution: the value keeps its type
     if fields_only and len(pieces) > 3:
         return _join_fields(parts)
+    if fields_only and sum(not isinstance(part, str) for part in parts) == 1:
+        return _join_one_field(parts)
     return _join(pieces)
 
 
@@ -126,6 +128,26 @@ def _join_fields(parts: list) -> Compiled:
             out[index] = value if cls is str else str(value) if cls is int \
                 else render_float(value) if cls is float else render_text(value)
         text = "".join(out)
+        if len(text) > MAX_STRING:
+            check_string_size(len(text))
+        return text
+    return run
+
+
+def _join_one_field(parts: list) -> Compiled:
+    # "New lead: {=Document:TITLE}": the field read straight from the document, as
+    # _join_fields does (a methodcaller getter costs a generic attribute lookup per call).
+    index = next(i for i, part in enumerate(parts) if not isinstance(part, str))
+    before, after = "".join(parts[:index]), "".join(parts[index + 1:])
+    code = parts[index][0].name
+
+    def run(scope: Scope) -> str:
+        document = scope.document
+        value = document(code)
+        cls = value.__class__
+        text = before + (value if cls is str else str(value) if cls is int
+                         else render_float(value) if cls is float
+                         else render_text(value)) + after
         if len(text) > MAX_STRING:
             check_string_size(len(text))
         return text

@@ -47,6 +47,17 @@ def test_substitutions_inside_text_render_as_text() -> None:
     assert evaluate("Responsible {=Document:ASSIGNED_BY_ID}", scope) == "Responsible 5"
 
 
+def test_one_field_inside_text_renders_as_text() -> None:
+    # One document field with text around it is read straight from the document.
+    scope = FakeScope({**DEAL, "OPPORTUNITY": 217.5})
+    assert evaluate("Amount: {=Document:OPPORTUNITY}!", scope) == "Amount: 217.5!"
+    assert evaluate("{=Document:OPPORTUNITY} EUR", scope) == "217.5 EUR"
+    assert evaluate("[{=Document:COMMENTS}]", scope) == "[]"
+    assert evaluate("Closed: {=Document:CLOSED}", scope) == "Closed: N"
+    assert evaluate("{=Document:ASSIGNED_BY_ID}.", FakeScope({**DEAL, "OPPORTUNITY": 1e300})) \
+        == "5."
+
+
 def test_lists_in_text_are_joined_with_commas() -> None:
     scope = FakeScope({"EMAIL": [{"VALUE": "a@example.com", "VALUE_TYPE": "WORK"},
                                  {"VALUE": "b@example.com", "VALUE_TYPE": "HOME"}]})
