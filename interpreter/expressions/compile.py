@@ -204,7 +204,7 @@ def compile_reference(reference: Reference, statics: Statics, column: int | None
         if reference.prop and field is not None and field.type != "user":
             raise ExpressionError(f".{reference.prop} needs a user field; {name} is "
                                   f"{field.type}", column, "unknown_property")
-        getter: Compiled = methodcaller("document", name)
+        getter: Compiled = _field_getter(name)
     elif kind in ("Variable", "Parameter"):
         known = statics.variables if kind == "Variable" else statics.parameters
         if name not in known:
@@ -229,6 +229,15 @@ def compile_reference(reference: Reference, statics: Statics, column: int | None
     if reference.prop:
         return _user_property(getter, reference.prop)
     return getter
+
+
+def _field_getter(code: str) -> Compiled:
+    # scope.document read into a local first: CPython 3.11 specializes that slot read, while
+    # methodcaller("document", code) looks the attribute up the generic way on every call.
+    def field(scope: Scope) -> Any:
+        document = scope.document
+        return document(code)
+    return field
 
 
 def _constant_getter(value: Any) -> Compiled:
