@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
 from interpreter.fields import MAX_STRING_LENGTH, MAX_TEXT_LENGTH, FieldDef, coerce_value
 
@@ -69,11 +69,15 @@ def fast_coercer(field: FieldDef) -> Coercer:
     return slow
 
 
-class DocumentChecks(NamedTuple):
-    """What coerce_document needs of a document type's fields."""
+class DocumentChecks:
+    """What coerce_document needs of a document type's fields (slots: coerce_document's
+    checks.tests read is specialized, a NamedTuple field read is not)."""
 
-    tests: dict[str, Callable[[Any], bool]]   # code -> the value needs no coercion
-    fields: dict[str, FieldDef]
+    __slots__ = ("tests", "fields")
+
+    def __init__(self, tests: dict[str, Callable[[Any], bool]], fields: dict[str, FieldDef]):
+        self.tests = tests   # code -> the value needs no coercion
+        self.fields = fields
 
 
 def document_checks(fields: dict[str, FieldDef]) -> DocumentChecks:
@@ -170,7 +174,7 @@ def coerce_document(checks: DocumentChecks, values: dict[str, Any]) -> dict[str,
 
 
 def _coerced(checks: DocumentChecks, values: dict[str, Any]) -> dict[str, Any]:
-    tests, fields = checks
+    tests, fields = checks.tests, checks.fields
     fixes = None
     for code, value in values.items():
         if not tests.get(code, _unknown_field)(value):
