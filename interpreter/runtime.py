@@ -122,6 +122,8 @@ class Run:
         self.effects: list[dict[str, Any]] = []
         if state is None:
             self.variables = variables = tpl.variable_defaults.copy()
+            if variables:   # without variables the template compiled no variable read
+                self.variable = variables.get
             self._outputs: dict[str, dict[str, Any]] | None = None   # made when first used
             self._loops: dict[str, int] | None = None
             token = _TOKEN.copy()   # a copy is cheaper than building the dict
@@ -131,6 +133,7 @@ class Run:
             self.seq: int = 1
         else:
             self.variables = variables = state["variables"]
+            self.variable = variables.get
             self._outputs = state["outputs"]
             self._loops = state["loops"]
             self.tokens = state["tokens"]
@@ -144,10 +147,9 @@ class Run:
         self.status = "running"
         self.error: dict[str, Any] | None = None
         self.errors: list[dict[str, Any]] | tuple = ()   # a list once an on_error block fails
-        # The Scope protocol: bound lookups, so an expression's read is one call (parameters
+        # The Scope protocol: bound lookups (run.variable above), so a read is one call (parameters
         # and users, read far less often, are methods below: no bound lookup made per run).
         self.document = fields.get
-        self.variable = variables.get
         self.changed_fields = ctx.changed_fields
 
     # Most runs never produce an output or enter a loop: those dicts are made on first use.
