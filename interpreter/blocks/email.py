@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from interpreter.blocks.definition import (
@@ -16,6 +17,7 @@ from interpreter.blocks.definition import (
 from interpreter.recipients import resolve_recipients
 
 _DRY_RUN_CACHE: dict[tuple, list[str]] = {}
+_FIELD_REF = re.compile(r"\{=Document:([A-Za-z][A-Za-z0-9_]{0,63})\}")
 _DRY_RUN_CACHE_SIZE = 1024
 
 
@@ -73,12 +75,17 @@ def _compile(node: Any, env: Any) -> Behaviour:
     props = node.properties
     raw_to = props.get("to", [])
     if isinstance(raw_to, list) and len(raw_to) != 1:
-        to, one_to = env.value(raw_to, "to"), None
+        to, one_to, to_code = env.value(raw_to, "to"), None, None
     else:
         # One recipient (the usual "tell the responsible person"): a dry run caches it by value.
         one_to = env.value(raw_to[0], "to", 0) if isinstance(raw_to, list) \
             else env.value(raw_to, "to")
         to = lambda scope: [one_to(scope)]  # noqa: E731
+        # "{=Document:ASSIGNED_BY_ID}", the usual recipient: execute reads the field itself,
+        # one call fewer per e-mail (the compiled getter has checked the field).
+        raw_one = raw_to[0] if isinstance(raw_to, list) else raw_to
+        field_ref = _FIELD_REF.fullmatch(raw_one) if isinstance(raw_one, str) else None
+        to_code = field_ref.group(1) if field_ref else None
     cc = compile_recipients(props["cc"], env, "cc") if props.get("cc") else None
     sender = env.text(props["from"], "from") if props.get("from") is not None else None
     subject = env.text(props.get("subject", ""), "subject")
@@ -97,7 +104,11 @@ def _compile(node: Any, env: Any) -> Behaviour:
         ctx = run.ctx
         directory = ctx.directory
         if one_to is not None and directory is None and cc is None:
-            value = one_to(run)
+            if to_code is not None:
+                document = run.document   # a slot read, then the call (specialized in 3.11)
+                value = document(to_code)
+            else:
+                value = one_to(run)
             cls = value.__class__
             cached = _DRY_RUN_SINGLE.get(value) if cls is int or cls is str else None
             to_list, message = cached if cached is not None else dry_run_recipient(value)
