@@ -112,7 +112,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
             cls = value.__class__
             cached = _DRY_RUN_SINGLE.get(value) if cls is int or cls is str else None
             to_list, message = cached if cached is not None else dry_run_recipient(value)
-            to_list = list(to_list)
+            to_list = [*to_list]   # a fresh list (no call, unlike list(to_list))
             cc_list = []
         else:
             to_list = recipients_of(to(run), directory)
