@@ -77,7 +77,8 @@ def _document(tpl: Template, fields: Mapping[str, Any] | None) -> dict[str, Any]
         return {}
     if fields.__class__ is not dict and not isinstance(fields, Mapping):
         raise FieldValueError("invalid_value", None, "the document must be an object of fields")
-    return coerce_document(tpl.document_checks, fields)
+    return coerce_document(tpl.document_checks,
+                           fields if fields.__class__ is dict else dict(fields))
 
 
 _last_context: tuple[Any, Any, Any] = (None, None, None)
