@@ -27,7 +27,8 @@ def run(tpl: Template, fields: Mapping[str, Any] | None = None,
     Bad parameters or document values give status `failed` with `error.node` null.
     """
     if now is None:
-        when = _clock[1] if time.time() < _clock[0] else _now()
+        clock = _clock
+        when = clock[2] if clock[0] <= time.time() < clock[1] else _now()
     else:
         when = now
     try:
@@ -101,18 +102,20 @@ def _context(document_type: str, params: dict[str, Any], now: datetime,
 
 # [the end of the cached second, its datetime]; the end is a float like time.time(), as
 # 3.11 specializes float < float but not float < int.
-_clock: list[Any] = [0.0, None]
+# (start, end, datetime) of the second dry runs share; replaced whole, so a thread never
+# pairs one second's bounds with another's datetime.
+_clock: tuple[float, float, Any] = (0.0, 0.0, None)
 
 
 def _now() -> datetime:
     # Dry runs share one clock reading per second: building a datetime per run costs more than
     # a whole small process, and a dry run's log needs no finer times. run() compares the
-    # clock with the second's end only (no int() per run).
+    # clock with the second's bounds only (no int() per run; a clock set back is noticed).
+    global _clock
     seconds = int(time.time())
-    if _clock[0] != seconds + 1:
-        _clock[0] = seconds + 1.0
-        _clock[1] = datetime.fromtimestamp(seconds, UTC)
-    return _clock[1]
+    if _clock[0] != seconds:
+        _clock = (float(seconds), seconds + 1.0, datetime.fromtimestamp(seconds, UTC))
+    return _clock[2]
 
 
 def _result(status: str, document: dict[str, Any], changes: dict[str, Any],

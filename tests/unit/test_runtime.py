@@ -180,3 +180,17 @@ def test_bad_parameters_fail_the_dry_run_without_a_node():
     missing = run(load_template(data), {}, {})
     assert "required" in missing["error"]["message"]
     assert run(load_template(data), {}, {"Reason": "3"})["status"] == "completed"
+
+
+def test_a_dry_run_without_now_logs_the_current_second_even_after_the_clock_is_set_back(
+        monkeypatch):
+    import time
+
+    tpl = load_template(chain(node("note", "log", text="hi")))
+    later, earlier = 1_900_000_000.5, 1_800_000_000.5
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert run(tpl, {})["log"][0]["at"] == \
+        datetime.fromtimestamp(int(later), UTC).isoformat()
+    monkeypatch.setattr(time, "time", lambda: earlier)   # e.g. an NTP step backwards
+    assert run(tpl, {})["log"][0]["at"] == \
+        datetime.fromtimestamp(int(earlier), UTC).isoformat()
