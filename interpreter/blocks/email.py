@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from interpreter.blocks.definition import (
@@ -17,7 +16,6 @@ from interpreter.blocks.definition import (
 from interpreter.recipients import resolve_recipients
 
 _DRY_RUN_CACHE: dict[tuple, list[str]] = {}
-_FIELD_REF = re.compile(r"\{=Document:([A-Za-z][A-Za-z0-9_]{0,63})\}")
 _DRY_RUN_CACHE_SIZE = 1024
 
 
@@ -83,9 +81,7 @@ def _compile(node: Any, env: Any) -> Behaviour:
         to = lambda scope: [one_to(scope)]  # noqa: E731
         # "{=Document:ASSIGNED_BY_ID}", the usual recipient: execute reads the field itself,
         # one call fewer per e-mail (the compiled getter has checked the field).
-        raw_one = raw_to[0] if isinstance(raw_to, list) else raw_to
-        field_ref = _FIELD_REF.fullmatch(raw_one) if isinstance(raw_one, str) else None
-        to_code = field_ref.group(1) if field_ref else None
+        to_code = getattr(one_to, "field_code", None)
     cc = compile_recipients(props["cc"], env, "cc") if props.get("cc") else None
     sender = env.text(props["from"], "from") if props.get("from") is not None else None
     subject = env.text(props.get("subject", ""), "subject")

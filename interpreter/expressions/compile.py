@@ -237,6 +237,7 @@ def _field_getter(code: str) -> Compiled:
     def field(scope: Scope) -> Any:
         document = scope.document
         return document(code)
+    field.field_code = code   # hot blocks may read the field themselves (blocks/email.py)
     return field
 
 
