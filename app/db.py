@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 _EXTENSION = "bizflow.db"
+T = TypeVar("T")
 _BEGIN = {"IMMEDIATE": "BEGIN IMMEDIATE", "DEFERRED": "BEGIN DEFERRED"}
 
 
@@ -103,22 +104,26 @@ def read_transaction(app: Flask | None = None) -> Iterator[Session]:
         yield session
 
 
-_DRIVER = "bizflow.driver_connection"
+def per_transaction(session: Session, key: str, compute: Callable[[Session], T]) -> T:
+    """`compute(session)`, worked out once per transaction of the session: kept in
+    session.info under `key` with the transaction it belongs to (drop the key to forget it)."""
+    transaction = session.get_transaction()
+    found = session.info.get(key)
+    if found is not None and found[0] is transaction:
+        return found[1]
+    value = compute(session)
+    session.info[key] = (session.get_transaction(), value)   # compute may have begun it
+    return value
 
 
 def driver_connection(session: Session) -> Any:
     """The DBAPI connection of the session's current transaction (sqlite3 or psycopg).
 
-    Kept with the transaction it belongs to: session.connection() walks SQLAlchemy's
-    transaction state each time, which costs more than the hot statements run on it.
+    Once per transaction: session.connection() walks SQLAlchemy's transaction state each
+    time, which costs more than the hot statements run on it.
     """
-    transaction = session.get_transaction()
-    found = session.info.get(_DRIVER)
-    if found is not None and found[0] is transaction:
-        return found[1]
-    driver = session.connection().connection.driver_connection
-    session.info[_DRIVER] = (session.get_transaction(), driver)
-    return driver
+    return per_transaction(session, "bizflow.driver_connection",
+                           lambda s: s.connection().connection.driver_connection)
 
 
 def is_sqlite(session_or_engine: Session | Engine) -> bool:

@@ -167,10 +167,12 @@ def coerce_document(checks: DocumentChecks, values: dict[str, Any]) -> dict[str,
         # subscript, cheaper than tests.get(code, default); an unknown code raises KeyError.
         for code, value in values.items():
             if not tests[code](value):
-                return _coerced(checks, values)
+                break
+        else:
+            return values.copy()   # a plain dict: its copy() is cheaper than calling dict()
     except KeyError:
-        return _coerced(checks, values)
-    return values.copy()   # a plain dict: its copy() is cheaper than calling dict()
+        pass
+    return _coerced(checks, values)
 
 
 def _coerced(checks: DocumentChecks, values: dict[str, Any]) -> dict[str, Any]:

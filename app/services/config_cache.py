@@ -22,14 +22,14 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from app.db import driver_connection
+from app.db import driver_connection, per_transaction
 
 T = TypeVar("T")
 # The tables whose changes renew the token (the triggers of migration 0002).
 CONFIG_TABLES = frozenset({"templates", "pipeline_stages", "stage_robots",
                            "automation_triggers", "custom_fields"})
 _TOKEN = "SELECT token FROM config_state WHERE id = 1"
-_SESSION_TOKEN = "bizflow.config_token"   # session.info: (transaction, token)
+_SESSION_TOKEN = "bizflow.config_token"   # per_transaction key; dropped after a config write
 
 
 class _Answers:
@@ -46,15 +46,9 @@ class _Answers:
 _answers: weakref.WeakKeyDictionary[Any, _Answers] = weakref.WeakKeyDictionary()
 
 
-def _token(session: Session) -> int | None:
-    transaction = session.get_transaction()
-    found = session.info.get(_SESSION_TOKEN)
-    if found is not None and found[0] is transaction:
-        return found[1]
+def _read_token(session: Session) -> int | None:
     row = driver_connection(session).execute(_TOKEN).fetchone()
-    token = None if row is None else row[0]
-    session.info[_SESSION_TOKEN] = (session.get_transaction(), token)
-    return token
+    return None if row is None else row[0]
 
 
 def cached(session: Session, key: Hashable, load: Callable[[Session], T]) -> T:
@@ -65,7 +59,7 @@ def cached(session: Session, key: Hashable, load: Callable[[Session], T]) -> T:
     """
     if session.autoflush:
         session.flush()
-    token = _token(session)
+    token = per_transaction(session, _SESSION_TOKEN, _read_token)
     if token is None:   # a schema without the token (never migrated): nothing can be cached
         return load(session)
     pool = session.get_bind().pool
